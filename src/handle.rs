@@ -1,0 +1,312 @@
+//! Typed generational handles and the lock-free-to-read slot table behind them.
+//!
+//! # Encoding
+//!
+//! A handle is the 32-bit `D3DKMT_HANDLE` of the C ABI, laid out as
+//!
+//! ```text
+//!  31        24 23                                2 1  0
+//! +------------+-----------------------------------+----+
+//! | generation |            slot index             |kind|
+//! +------------+-----------------------------------+----+
+//! ```
+//!
+//! `kind` is 1 (adapter), 2 (device) or 3 (allocation), so no handle is zero
+//! and no two kinds ever share a value. Each kind has its own [`Table`]; a
+//! slot's generation is bumped every time the slot is reused, and a freed slot
+//! waits in a FIFO quarantine of [`QUARANTINE`] slots before reuse. A handle
+//! value therefore comes back only after its slot was reused 256 times, and
+//! every reuse after the first needs at least `QUARANTINE` creations of that
+//! kind in between: far more than the "4096 objects" abi.md §3 promises.
+
+use core::fmt;
+use core::num::NonZeroU32;
+use std::collections::VecDeque;
+
+use crate::sync::{Mutex, OnceLock};
+
+/// Bits of the slot index: 4,194,304 live objects of one kind.
+pub(crate) const INDEX_BITS: u32 = 22;
+/// Bits of the generation.
+pub(crate) const GEN_BITS: u32 = 8;
+pub(crate) const INDEX_MASK: u32 = (1 << INDEX_BITS) - 1;
+pub(crate) const GEN_MASK: u32 = (1 << GEN_BITS) - 1;
+const KIND_BITS: u32 = 2;
+const GEN_SHIFT: u32 = KIND_BITS + INDEX_BITS;
+
+/// How many freed slots wait before one is reused.
+pub(crate) const QUARANTINE: usize = 4096;
+
+/// The kind of object a handle names.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HandleKind {
+    /// An opened adapter handle (from enumeration or open-by-LUID).
+    Adapter,
+    /// A device.
+    Device,
+    /// An allocation.
+    Allocation,
+}
+
+impl HandleKind {
+    const fn tag(self) -> u32 {
+        match self {
+            HandleKind::Adapter => 1,
+            HandleKind::Device => 2,
+            HandleKind::Allocation => 3,
+        }
+    }
+}
+
+impl fmt::Display for HandleKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            HandleKind::Adapter => "adapter",
+            HandleKind::Device => "device",
+            HandleKind::Allocation => "allocation",
+        })
+    }
+}
+
+/// A decoded handle: slot index and generation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Key {
+    pub(crate) index: u32,
+    pub(crate) gen: u32,
+}
+
+impl Key {
+    /// Decodes a raw handle of `kind`; `None` for zero or another kind.
+    #[inline(always)]
+    pub(crate) const fn decode(raw: u32, kind: HandleKind) -> Option<Key> {
+        if raw & ((1 << KIND_BITS) - 1) != kind.tag() {
+            return None;
+        }
+        Some(Key { index: (raw >> KIND_BITS) & INDEX_MASK, gen: raw >> GEN_SHIFT })
+    }
+
+    /// Encodes as a raw handle of `kind`.
+    pub(crate) const fn encode(self, kind: HandleKind) -> u32 {
+        (self.gen << GEN_SHIFT) | (self.index << KIND_BITS) | kind.tag()
+    }
+}
+
+macro_rules! define_handle {
+    ($(#[$doc:meta])* $name:ident, $kind:expr, $short:literal) => {
+        $(#[$doc])*
+        #[repr(transparent)]
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(NonZeroU32);
+
+        impl $name {
+            /// The kind of object this handle type names.
+            pub const KIND: HandleKind = $kind;
+
+            /// Wraps a raw `D3DKMT_HANDLE`. Returns `None` for zero or for a
+            /// value whose kind bits name another kind of object; a value
+            /// that passes may still be stale, and the simulator then rejects
+            /// it with `STATUS_INVALID_PARAMETER`.
+            pub const fn from_raw(raw: u32) -> Option<Self> {
+                match (Key::decode(raw, $kind), NonZeroU32::new(raw)) {
+                    (Some(_), Some(nz)) => Some($name(nz)),
+                    _ => None,
+                }
+            }
+
+            /// The raw `D3DKMT_HANDLE` value.
+            pub const fn raw(self) -> u32 {
+                self.0.get()
+            }
+
+            pub(crate) const fn from_key(key: Key) -> Self {
+                match NonZeroU32::new(key.encode($kind)) {
+                    Some(nz) => $name(nz),
+                    // The kind tag is never zero.
+                    None => unreachable!(),
+                }
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let k = Key::decode(self.raw(), $kind).unwrap_or(Key { index: 0, gen: 0 });
+                write!(f, concat!($short, "{}v{}(0x{:08X})"), k.index, k.gen, self.raw())
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "0x{:08X}", self.raw())
+            }
+        }
+
+        impl From<$name> for u32 {
+            fn from(h: $name) -> u32 {
+                h.raw()
+            }
+        }
+    };
+}
+
+define_handle!(
+    /// An opened adapter handle (`hAdapter`). Each enumeration or open hands
+    /// out a new one; close it with [`crate::Simulator::close_adapter`].
+    ///
+    /// ```
+    /// use d3dkmt_sim::{AdapterHandle, DeviceHandle};
+    /// assert!(AdapterHandle::from_raw(0).is_none());
+    /// let raw = 0x0000_0005; // index 1, kind "adapter"
+    /// assert!(AdapterHandle::from_raw(raw).is_some());
+    /// assert!(DeviceHandle::from_raw(raw).is_none()); // wrong kind
+    /// ```
+    AdapterHandle,
+    HandleKind::Adapter,
+    "adapter#"
+);
+define_handle!(
+    /// A device handle (`hDevice`).
+    DeviceHandle,
+    HandleKind::Device,
+    "device#"
+);
+define_handle!(
+    /// An allocation handle (`hAllocation`).
+    AllocationHandle,
+    HandleKind::Allocation,
+    "alloc#"
+);
+
+/// Slots in segment 0; segment `s` holds `FIRST_SEGMENT << s` slots.
+const FIRST_SEGMENT_BITS: u32 = 6;
+const SEGMENTS: usize = (INDEX_BITS - FIRST_SEGMENT_BITS + 1) as usize;
+
+/// A table of slots addressed by index that grows without ever moving a slot,
+/// so readers reach a slot with two plain loads and no lock: the segment
+/// pointer (a `OnceLock`) and the slot itself. Segments double in size, so a
+/// small simulator costs a few KiB and a huge one needs no reallocation.
+/// Slots are never freed while the table lives: a stale handle always reads a
+/// real slot, whose generation then rejects it.
+pub(crate) struct Table<T> {
+    segments: [OnceLock<Box<[T]>>; SEGMENTS],
+    free: Mutex<FreeList>,
+}
+
+struct FreeList {
+    next_fresh: u32,
+    quarantine: VecDeque<u32>,
+}
+
+impl<T: Default> Table<T> {
+    pub(crate) fn new() -> Self {
+        Table {
+            segments: core::array::from_fn(|_| OnceLock::new()),
+            free: Mutex::new(FreeList { next_fresh: 0, quarantine: VecDeque::new() }),
+        }
+    }
+
+    #[inline(always)]
+    fn locate(index: u32) -> (usize, usize) {
+        let j = index + (1 << FIRST_SEGMENT_BITS);
+        let seg = (31 - j.leading_zeros()) - FIRST_SEGMENT_BITS;
+        (seg as usize, (j - (1 << (seg + FIRST_SEGMENT_BITS))) as usize)
+    }
+
+    /// The slot at `index`, if its segment exists.
+    #[inline(always)]
+    pub(crate) fn get(&self, index: u32) -> Option<&T> {
+        let (seg, off) = Self::locate(index);
+        // `seg` < SEGMENTS for every index < 2^INDEX_BITS.
+        self.segments.get(seg)?.get()?.get(off)
+    }
+
+    /// Reserves a slot index for a new object. The caller initialises the
+    /// slot and publishes it; on failure it hands the index back with
+    /// [`Table::release`]. `None` when every index is in use.
+    pub(crate) fn acquire(&self) -> Option<(u32, &T)> {
+        let mut free = self.free.lock();
+        let index = if free.quarantine.len() > QUARANTINE {
+            free.quarantine.pop_front()?
+        } else if free.next_fresh <= INDEX_MASK {
+            free.next_fresh += 1;
+            free.next_fresh - 1
+        } else {
+            free.quarantine.pop_front()?
+        };
+        drop(free);
+        let (seg, off) = Self::locate(index);
+        let segment = self.segments[seg].get_or_init(|| {
+            let len = 1usize << (seg as u32 + FIRST_SEGMENT_BITS);
+            (0..len).map(|_| T::default()).collect()
+        });
+        Some((index, &segment[off]))
+    }
+
+    /// Returns a slot index to the quarantine (after its object died).
+    pub(crate) fn release(&self, index: u32) {
+        self.free.lock().quarantine.push_back(index);
+    }
+
+    /// Calls `f` on every slot that has been handed out so far.
+    pub(crate) fn for_each_slot(&self, mut f: impl FnMut(u32, &T)) {
+        let end = self.free.lock().next_fresh;
+        for index in 0..end {
+            if let Some(slot) = self.get(index) {
+                f(index, slot);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn encode_decode_round_trip(index in 0..=INDEX_MASK, gen in 0..=GEN_MASK) {
+            for kind in [HandleKind::Adapter, HandleKind::Device, HandleKind::Allocation] {
+                let raw = Key { index, gen }.encode(kind);
+                prop_assert_ne!(raw, 0);
+                prop_assert_eq!(Key::decode(raw, kind), Some(Key { index, gen }));
+            }
+        }
+
+        #[test]
+        fn kinds_never_share_a_value(raw in any::<u32>()) {
+            let kinds = [HandleKind::Adapter, HandleKind::Device, HandleKind::Allocation];
+            let matching = kinds.iter().filter(|k| Key::decode(raw, **k).is_some()).count();
+            prop_assert!(matching <= 1);
+        }
+    }
+
+    #[test]
+    fn locate_covers_every_index_once() {
+        let mut expected = (0usize, 0usize);
+        for index in 0..100_000u32 {
+            let (seg, off) = Table::<u8>::locate(index);
+            assert_eq!((seg, off), expected, "index {index}");
+            expected.1 += 1;
+            if expected.1 == 1 << (expected.0 as u32 + FIRST_SEGMENT_BITS) {
+                expected = (expected.0 + 1, 0);
+            }
+        }
+        assert_eq!(Table::<u8>::locate(INDEX_MASK).0, SEGMENTS - 1);
+    }
+
+    #[test]
+    fn freed_slots_wait_in_quarantine() {
+        let table = Table::<u8>::new();
+        let (first, _) = table.acquire().unwrap();
+        table.release(first);
+        for n in 1..=QUARANTINE as u32 {
+            let (i, _) = table.acquire().unwrap();
+            assert_ne!(i, first, "reused after {n} creations");
+            table.release(i);
+        }
+        // The quarantine now holds more than QUARANTINE slots: the oldest
+        // index comes back first.
+        assert_eq!(table.acquire().unwrap().0, first);
+    }
+}

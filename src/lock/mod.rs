@@ -1,0 +1,331 @@
+//! The lock engine: `D3DKMTLock2`/`D3DKMTUnlock2` and the legacy page-list
+//! `D3DKMTLock`/`D3DKMTUnlock` (abi.md §5, §6).
+//!
+//! Each call has a fast path and a slow path. The fast path reads the
+//! allocation's slot (no lock), checks the state word against everything a
+//! success needs in one mask compare, and takes or drops the reference with
+//! one compare-and-swap: one locked read-modify-write per call. Anything else
+//! (an error, a busy allocation, a lost race) falls to the slow path, which
+//! re-derives the status in exactly the contract's order and does the
+//! waiting. The rules themselves live, pure, in [`state`].
+
+pub(crate) mod state;
+
+mod guard;
+
+pub use guard::LockGuard;
+
+use std::time::Instant;
+
+use self::state::{LockCheck, UnlockCheck};
+use crate::error::{Error, Result};
+use crate::fault::FaultCall;
+use crate::handle::{AllocationHandle, DeviceHandle, HandleKind, Key};
+use crate::objects::{AllocSlot, DeviceSlot, LockFlags, Mapping, Pages};
+use crate::sim::Simulator;
+use crate::sync::Ordering::*;
+use crate::BusyPolicy;
+
+/// What a lock does with a busy allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BusyRule {
+    Fail,
+    Wait,
+    Ignore,
+}
+
+impl Simulator {
+    /// `D3DKMTLock2`: maps the whole allocation and takes one lock
+    /// reference. Checks, in order: device live, device not removed,
+    /// allocation live and of that device, CPU-visible, busy (per the busy
+    /// policy), reference limit. Nested locks return the same address.
+    ///
+    /// ```
+    /// use d3dkmt_sim::*;
+    /// let sim = Simulator::new(SimConfig::default().max_lock_references(2))?;
+    /// let adapter = sim.enum_adapters(1)?[0].handle;
+    /// let device = sim.create_device(adapter)?;
+    /// let alloc = sim.create_allocation(device, AllocationDesc::new(4096))?;
+    /// let a = sim.lock2(device, alloc)?;
+    /// let b = sim.lock2(device, alloc)?;
+    /// assert_eq!(a.as_ptr(), b.as_ptr());
+    /// assert_eq!(sim.lock2(device, alloc), Err(Error::TooManyReferences));
+    /// sim.unlock2(device, alloc)?;
+    /// sim.unlock2(device, alloc)?;
+    /// assert_eq!(sim.unlock2(device, alloc), Err(Error::NotLocked));
+    /// # Ok::<(), Error>(())
+    /// ```
+    #[inline]
+    pub fn lock2(&self, device: DeviceHandle, allocation: AllocationHandle) -> Result<Mapping> {
+        self.lock2_raw(device.raw(), allocation.raw(), 0)
+    }
+
+    /// Lock2 on raw handles and raw `Flags.Value` (the C ABI's entry).
+    #[inline]
+    pub(crate) fn lock2_raw(&self, device: u32, allocation: u32, flags: u32) -> Result<Mapping> {
+        self.fault_point(FaultCall::Lock2, device, 0)?;
+        if flags == 0 {
+            if let Some(key) = Key::decode(allocation, HandleKind::Allocation) {
+                if let Some(slot) = self.allocations.get(key.index) {
+                    let word = slot.word.load(Acquire);
+                    let mask = state::fast_lock_mask(self.lock2_checks_busy);
+                    // A live allocation of `device` implies a live device, and
+                    // REMOVED in its word stands for the device's removal.
+                    if word & mask == state::fresh(key.gen, true) & mask
+                        && state::count(word) < self.limit
+                        && slot.owner.load(Relaxed) == device
+                    {
+                        let mapping = Mapping::new(slot.base.load(Relaxed), slot.size.load(Relaxed) as usize);
+                        // The CAS also validates the fields just read: any
+                        // destroy or reuse of the slot changes the word.
+                        if slot.word.compare_exchange(word, word + 1, AcqRel, Relaxed).is_ok() {
+                            return Ok(mapping);
+                        }
+                    }
+                }
+            }
+        }
+        self.lock2_slow(device, allocation, flags)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn lock2_slow(&self, device: u32, allocation: u32, flags: u32) -> Result<Mapping> {
+        if flags != 0 {
+            return Err(Error::InvalidParameter("Lock2 flags must be 0"));
+        }
+        let rule = match self.config.busy_policy {
+            BusyPolicy::Fail => BusyRule::Fail,
+            BusyPolicy::Wait => BusyRule::Wait,
+            BusyPolicy::Ignore => BusyRule::Ignore,
+        };
+        self.lock_engine(device, allocation, Pages::Entire, rule)
+    }
+
+    /// `D3DKMTUnlock2`: drops one lock reference. Checks, in order: device
+    /// live, not removed, allocation live and of that device, locked.
+    #[inline]
+    pub fn unlock2(&self, device: DeviceHandle, allocation: AllocationHandle) -> Result<()> {
+        self.unlock2_raw(device.raw(), allocation.raw())
+    }
+
+    #[inline]
+    pub(crate) fn unlock2_raw(&self, device: u32, allocation: u32) -> Result<()> {
+        self.fault_point(FaultCall::Unlock2, device, 0)?;
+        if let Some(key) = Key::decode(allocation, HandleKind::Allocation) {
+            if let Some(slot) = self.allocations.get(key.index) {
+                let word = slot.word.load(Acquire);
+                let mask = state::LIVE | state::REMOVED | state::GEN_FIELD;
+                if word & mask == state::fresh(key.gen, false)
+                    && state::count(word) > 0
+                    && slot.owner.load(Relaxed) == device
+                    && slot.word.compare_exchange(word, word - 1, AcqRel, Relaxed).is_ok()
+                {
+                    return Ok(());
+                }
+            }
+        }
+        self.unlock2_slow(device, allocation)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn unlock2_slow(&self, device: u32, allocation: u32) -> Result<()> {
+        loop {
+            self.active_device(device)?;
+            let (slot, key, word) = self.device_allocation(device, allocation)?;
+            match state::check_unlock(word, key.gen, 1) {
+                UnlockCheck::Stale => return Err(Error::InvalidHandle(HandleKind::Allocation)),
+                UnlockCheck::Removed => return Err(Error::DeviceRemoved),
+                UnlockCheck::NotLocked => return Err(Error::NotLocked),
+                UnlockCheck::Ok => {
+                    if slot.word.compare_exchange(word, word - 1, AcqRel, Relaxed).is_ok() {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+
+    /// `D3DKMTLock`, the legacy page-list lock. Flag rules first (reserved
+    /// bits, `READ_ONLY` with `WRITE_ONLY`), then as Lock2, then the pages
+    /// (the mapping starts at the first listed page), then busy decided by
+    /// the flags: `IGNORE_SYNC` skips it, `DONOT_WAIT` fails, otherwise the
+    /// call waits (bounded by the configured timeout). Each successful lock
+    /// is one reference, counted with Lock2's against one limit.
+    ///
+    /// ```
+    /// use d3dkmt_sim::*;
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let adapter = sim.enum_adapters(1)?[0].handle;
+    /// let device = sim.create_device(adapter)?;
+    /// let alloc = sim.create_allocation(device, AllocationDesc::new(4 * 4096))?;
+    /// let whole = sim.lock(device, alloc, LockFlags::default(), Pages::Entire)?;
+    /// let part = sim.lock(device, alloc, LockFlags::READ_ONLY, Pages::List(&[2, 3]))?;
+    /// assert_eq!(part.as_ptr() as usize - whole.as_ptr() as usize, 2 * 4096);
+    /// sim.unlock(device, &[alloc, alloc])?;
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn lock(
+        &self,
+        device: DeviceHandle,
+        allocation: AllocationHandle,
+        flags: LockFlags,
+        pages: Pages<'_>,
+    ) -> Result<Mapping> {
+        self.lock_raw(device.raw(), allocation.raw(), flags.bits(), pages)
+    }
+
+    pub(crate) fn lock_raw(&self, device: u32, allocation: u32, flags: u32, pages: Pages<'_>) -> Result<Mapping> {
+        self.fault_point(FaultCall::Lock, device, 0)?;
+        let flags = LockFlags(flags);
+        if flags.intersects(LockFlags::RESERVED) {
+            return Err(Error::InvalidParameter("reserved lock flag bits are set"));
+        }
+        if flags.contains(LockFlags::READ_ONLY | LockFlags::WRITE_ONLY) {
+            return Err(Error::InvalidParameter("ReadOnly and WriteOnly together"));
+        }
+        let pages = if flags.contains(LockFlags::LOCK_ENTIRE) { Pages::Entire } else { pages };
+        let rule = if flags.contains(LockFlags::IGNORE_SYNC) {
+            BusyRule::Ignore
+        } else if flags.contains(LockFlags::DONOT_WAIT) {
+            BusyRule::Fail
+        } else {
+            BusyRule::Wait
+        };
+        self.lock_engine(device, allocation, pages, rule)
+    }
+
+    /// Rules 2–8 of a lock, in order, for both lock flavours.
+    fn lock_engine(&self, device: u32, allocation: u32, pages: Pages<'_>, rule: BusyRule) -> Result<Mapping> {
+        let mut deadline = None;
+        loop {
+            let (dev, _) = self.active_device(device)?;
+            let (slot, key, word) = self.device_allocation(device, allocation)?;
+            let check = state::check_lock(word, key.gen, self.limit, rule != BusyRule::Ignore);
+            match check {
+                LockCheck::Stale => return Err(Error::InvalidHandle(HandleKind::Allocation)),
+                LockCheck::Removed => return Err(Error::DeviceRemoved),
+                LockCheck::NotCpuVisible => return Err(Error::NotCpuVisible),
+                _ => {}
+            }
+            let size = slot.size.load(Relaxed);
+            let offset = match pages {
+                Pages::Entire => 0,
+                Pages::List([]) => return Err(Error::InvalidParameter("the page list is empty or NULL")),
+                Pages::List(list) => {
+                    let page_count = size / self.page_size;
+                    if list.iter().any(|&p| u64::from(p) >= page_count) {
+                        return Err(Error::InvalidParameter("a page index is out of range"));
+                    }
+                    u64::from(list[0]) * self.page_size
+                }
+            };
+            match check {
+                LockCheck::Busy => match rule {
+                    BusyRule::Wait => {
+                        self.wait_not_busy(dev, slot, key, &mut deadline)?;
+                        continue;
+                    }
+                    _ => return Err(Error::AllocationBusy),
+                },
+                LockCheck::AtLimit => return Err(Error::TooManyReferences),
+                _ => {}
+            }
+            let mapping = Mapping::new(slot.base.load(Relaxed) + offset as usize, (size - offset) as usize);
+            if slot.word.compare_exchange(word, word + 1, AcqRel, Relaxed).is_ok() {
+                return Ok(mapping);
+            }
+        }
+    }
+
+    /// Blocks until the allocation is no longer busy, its device is removed
+    /// or it is destroyed (the caller then re-runs the checks), or until the
+    /// deadline: `AllocationBusy`. Every wake-up source (fence completion,
+    /// removal, destroy) changes the word under the device lock held here
+    /// and notifies afterwards, so no wake-up is lost.
+    #[cold]
+    fn wait_not_busy(&self, dev: &DeviceSlot, slot: &AllocSlot, key: Key, deadline: &mut Option<Instant>) -> Result<()> {
+        let deadline = *deadline.get_or_insert_with(|| Instant::now() + self.config.wait_timeout);
+        let still_busy = || {
+            let word = slot.word.load(Acquire);
+            state::is_live(word, key.gen) && word & (state::REMOVED | state::BUSY) == state::BUSY
+        };
+        let mut inner = dev.inner.lock();
+        while still_busy() {
+            if dev.wake.wait_until(&mut inner, deadline).timed_out() {
+                return if still_busy() { Err(Error::AllocationBusy) } else { Ok(()) };
+            }
+        }
+        Ok(())
+    }
+
+    /// `D3DKMTUnlock`: releases one reference from each listed allocation
+    /// (a handle listed twice releases two). All or nothing: an empty list,
+    /// a bad handle, or more releases than references held is
+    /// `InvalidParameter` and nothing is unlocked.
+    pub fn unlock(&self, device: DeviceHandle, allocations: &[AllocationHandle]) -> Result<()> {
+        let raw: Vec<u32> = allocations.iter().map(|a| a.raw()).collect();
+        self.unlock_raw(device.raw(), &raw)
+    }
+
+    pub(crate) fn unlock_raw(&self, device: u32, allocations: &[u32]) -> Result<()> {
+        self.fault_point(FaultCall::Unlock, device, 0)?;
+        if allocations.is_empty() {
+            return Err(Error::InvalidParameter("no allocations to unlock"));
+        }
+        let (dev, dev_key) = self.active_device(device)?;
+        // Holding the device lock keeps removal and destroy out, so the
+        // validation below stays true while references are dropped.
+        let _inner = self.lock_active(dev, dev_key)?;
+        let mut sorted = allocations.to_vec();
+        sorted.sort_unstable();
+        let mut asked: Vec<(&AllocSlot, Key, u32)> = Vec::with_capacity(sorted.len());
+        for group in sorted.chunk_by(|a, b| a == b) {
+            let (slot, key, word) = self.device_allocation(device, group[0])?;
+            let n = group.len() as u32;
+            if state::check_unlock(word, key.gen, n) != UnlockCheck::Ok {
+                return Err(Error::NotLocked);
+            }
+            asked.push((slot, key, n));
+        }
+        for (i, &(slot, key, n)) in asked.iter().enumerate() {
+            let taken = slot.word.fetch_update(AcqRel, Acquire, |w| {
+                (state::check_unlock(w, key.gen, n) == UnlockCheck::Ok).then(|| w - u64::from(n))
+            });
+            if taken.is_err() {
+                // A concurrent Unlock2 took references we had counted on:
+                // give back what this call took and fail as a whole.
+                for &(slot, _, n) in &asked[..i] {
+                    slot.word.fetch_add(u64::from(n), AcqRel);
+                }
+                return Err(Error::NotLocked);
+            }
+        }
+        Ok(())
+    }
+
+    /// Copies out of / into an allocation's memory for a guard, safely:
+    /// under the slot's backing lock, and only while the allocation is the
+    /// one `allocation` names.
+    pub(crate) fn with_backing(
+        &self,
+        allocation: AllocationHandle,
+        f: impl FnOnce(&crate::mem::Backing) -> bool,
+    ) -> Result<()> {
+        let stale = Error::InvalidHandle(HandleKind::Allocation);
+        let key = Key::decode(allocation.raw(), HandleKind::Allocation).ok_or(stale)?;
+        let slot = self.allocations.get(key.index).ok_or(stale)?;
+        let backing = slot.backing.lock();
+        match backing.as_ref() {
+            Some(b) if state::is_live(slot.word.load(Acquire), key.gen) => {
+                if f(b) {
+                    Ok(())
+                } else {
+                    Err(Error::InvalidParameter("the range is outside the allocation"))
+                }
+            }
+            _ => Err(stale),
+        }
+    }
+}

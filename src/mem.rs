@@ -1,0 +1,256 @@
+//! Backing memory of allocations: real, lazily committed, with a stable base.
+//!
+//! Each simulator-owned allocation is one anonymous private mapping made with
+//! `MAP_NORESERVE` (through `memmap2`): creating it reserves address space
+//! only, and the kernel commits a page the first time it is touched, so a
+//! 1 TiB allocation costs a few page-table entries until it is written.
+//! Adjacent anonymous mappings merge into one kernel VMA, so even 10^6 live
+//! allocations stay far below `vm.max_map_count`.
+//!
+//! Caller-provided memory (`pSystemMem`) is borrowed, never freed here.
+//!
+//! This module and `ffi` are the only ones allowed `unsafe`.
+#![allow(unsafe_code)]
+
+use std::io;
+
+use memmap2::{MmapMut, MmapOptions};
+
+/// Byte written over content lost to device removal (abi.md §7).
+pub(crate) const LOST_CONTENT_BYTE: u8 = 0xDD;
+
+enum Owner {
+    Mapped(#[allow(dead_code)] MmapMut),
+    Caller,
+}
+
+/// The memory behind one allocation.
+pub(crate) struct Backing {
+    base: usize,
+    len: usize,
+    _owner: Owner,
+}
+
+impl Backing {
+    /// Reserves `len` bytes of zeroed, lazily committed memory.
+    pub(crate) fn anonymous(len: usize) -> io::Result<Backing> {
+        let map = MmapOptions::new().len(len).no_reserve_swap().map_anon()?;
+        Ok(Backing { base: map.as_ptr() as usize, len, _owner: Owner::Mapped(map) })
+    }
+
+    /// Borrows caller memory.
+    ///
+    /// # Safety
+    ///
+    /// `base..base + len` must be readable and writable memory that stays
+    /// valid, and is not freed, until this `Backing` is dropped.
+    pub(crate) unsafe fn borrowed(base: *mut u8, len: usize) -> Backing {
+        Backing { base: base as usize, len, _owner: Owner::Caller }
+    }
+
+    /// The stable base address.
+    pub(crate) fn base(&self) -> *mut u8 {
+        self.base as *mut u8
+    }
+
+    /// Copies `buf.len()` bytes at `offset` into `buf`; `false` if out of range.
+    pub(crate) fn read(&self, offset: usize, buf: &mut [u8]) -> bool {
+        if offset.checked_add(buf.len()).is_none_or(|end| end > self.len) {
+            return false;
+        }
+        // SAFETY: the range is inside the backing, which is valid while
+        // `self` lives (mapping owned, or the caller's promise in `borrowed`);
+        // `buf` is a distinct Rust buffer, so the ranges do not overlap.
+        unsafe { core::ptr::copy_nonoverlapping(self.base().add(offset), buf.as_mut_ptr(), buf.len()) };
+        true
+    }
+
+    /// Copies `data` to `offset`; `false` if out of range.
+    pub(crate) fn write(&self, offset: usize, data: &[u8]) -> bool {
+        if offset.checked_add(data.len()).is_none_or(|end| end > self.len) {
+            return false;
+        }
+        // SAFETY: as in `read`; the backing is writable memory.
+        unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), self.base().add(offset), data.len()) };
+        true
+    }
+
+    /// Device removal: every page the caller ever wrote now reads 0xDD.
+    ///
+    /// A page is taken as written when it is resident (`mincore`) or, on a
+    /// host with swap, swapped out (`/proc/self/pagemap`). Pages never
+    /// touched stay unbacked and read as zero, so a huge, mostly untouched
+    /// allocation is not committed by its removal. The mapping itself stays
+    /// valid until the allocation is destroyed.
+    pub(crate) fn lose_content(&self) {
+        let page = host_page_size();
+        let pages = self.len.div_ceil(page);
+        let swap = host_has_swap();
+        let mut pagemap = if swap { std::fs::File::open("/proc/self/pagemap").ok() } else { None };
+        const CHUNK: usize = 1 << 16;
+        let mut vec = vec![0u8; CHUNK.min(pages)];
+        let mut first = 0;
+        while first < pages {
+            let n = CHUNK.min(pages - first);
+            let start = self.base + first * page;
+            let span = (n * page).min(self.len - first * page);
+            // SAFETY: `start..start+span` lies inside this live backing and
+            // `vec` has room for one byte per page of the span.
+            let rc = unsafe { libc::mincore(start as *mut libc::c_void, span, vec.as_mut_ptr()) };
+            for (i, &state) in vec[..n].iter().enumerate() {
+                let written = if rc != 0 {
+                    true // mincore refused (e.g. odd caller memory): assume written
+                } else {
+                    state & 1 == 1 || pagemap.as_mut().is_some_and(|f| page_swapped(f, start + i * page, page))
+                };
+                if written {
+                    let offset = (first + i) * page;
+                    let bytes = page.min(self.len - offset);
+                    // SAFETY: `offset..offset+bytes` is inside the backing,
+                    // which is writable memory (see `read`).
+                    unsafe { core::ptr::write_bytes(self.base().add(offset), LOST_CONTENT_BYTE, bytes) };
+                }
+            }
+            first += n;
+        }
+    }
+}
+
+impl std::fmt::Debug for Backing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let owner = match self._owner {
+            Owner::Mapped(_) => "mapped",
+            Owner::Caller => "caller",
+        };
+        write!(f, "Backing({:#x}+{:#x}, {owner})", self.base, self.len)
+    }
+}
+
+/// True when a caller pointer is aligned to `align` (a power of two).
+pub(crate) fn is_aligned(ptr: *const u8, align: usize) -> bool {
+    (ptr as usize) & (align - 1) == 0
+}
+
+fn host_page_size() -> usize {
+    // SAFETY: sysconf has no memory-safety preconditions.
+    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if size > 0 {
+        size as usize
+    } else {
+        4096
+    }
+}
+
+fn host_has_swap() -> bool {
+    std::fs::read_to_string("/proc/swaps").is_ok_and(|s| s.lines().count() > 1)
+}
+
+fn page_swapped(pagemap: &mut std::fs::File, addr: usize, page: usize) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut entry = [0u8; 8];
+    let at = (addr / page * 8) as u64;
+    pagemap.seek(SeekFrom::Start(at)).is_ok()
+        && pagemap.read_exact(&mut entry).is_ok()
+        && u64::from_ne_bytes(entry) & (1 << 62) != 0
+}
+
+/// Resident set size of this process in bytes (from `/proc/self/statm`), for
+/// tests and tools that check lazy commitment. `None` off Linux.
+pub fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * host_page_size() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anonymous_memory_is_zeroed_and_round_trips() {
+        let b = Backing::anonymous(3 * 4096).unwrap();
+        let mut buf = [1u8; 16];
+        assert!(b.read(4090, &mut buf));
+        assert_eq!(buf, [0; 16]);
+        assert!(b.write(4090, b"0123456789abcdef"));
+        assert!(b.read(4090, &mut buf));
+        assert_eq!(&buf, b"0123456789abcdef");
+        assert!(!b.write(3 * 4096 - 1, b"xy"));
+        assert!(!b.read(usize::MAX, &mut buf));
+    }
+
+    #[test]
+    fn lose_content_marks_written_pages_only() {
+        let b = Backing::anonymous(4 * 4096).unwrap();
+        assert!(b.write(4096 + 7, b"hello"));
+        b.lose_content();
+        let mut page = vec![0u8; 4096];
+        assert!(b.read(4096, &mut page));
+        assert!(page.iter().all(|&x| x == LOST_CONTENT_BYTE));
+        assert!(b.read(3 * 4096, &mut page));
+        assert!(page.iter().all(|&x| x == 0), "untouched pages stay zero");
+    }
+}
+
+/// Caller memory that backs an allocation instead of simulator memory
+/// (`pSystemMem` in `D3DDDI_ALLOCATIONINFO2`).
+///
+/// ```
+/// use d3dkmt_sim::{AllocationDesc, SimConfig, Simulator, SystemMemory};
+/// let sim = Simulator::new(SimConfig::default()).unwrap();
+/// let adapter = sim.enum_adapters(1).unwrap()[0].handle;
+/// let device = sim.create_device(adapter).unwrap();
+/// // One page-aligned page that outlives the allocation.
+/// let layout = std::alloc::Layout::from_size_align(4096, 4096).unwrap();
+/// let buf = unsafe { std::alloc::alloc_zeroed(layout) };
+/// // SAFETY: `buf` is 4096 writable bytes, freed only after the destroy below.
+/// let memory = unsafe { SystemMemory::new(buf, 4096) };
+/// let alloc = sim.create_allocation(device, AllocationDesc::new(4096).with_system_memory(memory)).unwrap();
+/// assert_eq!(sim.lock2(device, alloc).unwrap().as_ptr(), buf);
+/// sim.destroy_allocations(device, &[alloc]).unwrap();
+/// unsafe { std::alloc::dealloc(buf, layout) };
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SystemMemory {
+    addr: usize,
+    len: usize,
+}
+
+impl SystemMemory {
+    /// Describes `len` bytes at `ptr`.
+    ///
+    /// # Safety
+    ///
+    /// From the moment an allocation is created over it until that allocation
+    /// is destroyed (directly, with its device, or by dropping the
+    /// simulator), `ptr..ptr + len` must be valid for reads and writes and
+    /// must not be freed: the simulator writes to it (for example, content
+    /// loss on device removal). `len` must cover the page-rounded size of the
+    /// allocation, and `ptr` must be aligned to the adapter page size (the
+    /// simulator checks the alignment).
+    pub unsafe fn new(ptr: *mut u8, len: usize) -> Self {
+        SystemMemory { addr: ptr as usize, len }
+    }
+
+    /// The start address.
+    pub fn as_ptr(&self) -> *mut u8 {
+        self.addr as *mut u8
+    }
+
+    /// The length in bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when the length is zero.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The backing over this memory, for `len` bytes of allocation.
+    pub(crate) fn backing(&self, len: usize) -> Backing {
+        // SAFETY: `SystemMemory::new`'s contract: valid for `self.len` bytes
+        // (the caller checks `len <= self.len`) until the allocation dies.
+        unsafe { Backing::borrowed(self.as_ptr(), len) }
+    }
+}
