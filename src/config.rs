@@ -175,9 +175,7 @@ impl SimConfig {
                         _ => return Err(err()),
                     }
                 }
-                "wait_timeout_ms" => {
-                    config.wait_timeout = Duration::from_millis(nonzero_or(num(value)?, 1000))
-                }
+                "wait_timeout_ms" => config.wait_timeout = Duration::from_millis(nonzero_or(num(value)?, 1000)),
                 "adapter_memory" => {
                     let (digits, shift) = match value.char_indices().last() {
                         Some((i, c)) if c.is_ascii_alphabetic() => {

@@ -54,6 +54,10 @@ pub enum Error {
         /// How many entries the buffer must hold.
         needed: usize,
     },
+    /// A feature the simulator does not model (for example shared
+    /// resources); the text says which.
+    #[error("not supported: {0}")]
+    NotSupported(&'static str),
     /// A fault armed with [`crate::FaultAction::ReturnStatus`] fired.
     #[error("injected fault {0}")]
     Injected(NtStatus),
@@ -78,6 +82,7 @@ impl Error {
             Error::NoVideoMemory => NtStatus::GRAPHICS_NO_VIDEO_MEMORY,
             Error::NoMemory => NtStatus::NO_MEMORY,
             Error::BufferTooSmall { .. } => NtStatus::BUFFER_TOO_SMALL,
+            Error::NotSupported(_) => NtStatus::NOT_SUPPORTED,
             Error::Injected(status) => *status,
             Error::Internal(_) => NtStatus::INTERNAL_ERROR,
         }

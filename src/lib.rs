@@ -68,8 +68,10 @@ pub use handle::{AdapterHandle, AllocationHandle, DeviceHandle, HandleKind};
 pub use lock::LockGuard;
 pub use mem::SystemMemory;
 pub use objects::{
-    AdapterInfo, AllocationDesc, AllocationInfo, ExecutionState, LockFlags, Luid, Mapping, Pages,
-    ALLOCATION_DESC_SIZE, ALLOCATION_DESC_VERSION, ALLOCATION_FLAG_NOT_CPU_VISIBLE,
+    AdapterInfo, AllocationDesc, AllocationInfo, ExecutionState, LockFlags, Luid, Mapping, Pages, ALLOCATION_DESC_SIZE,
+    ALLOCATION_DESC_VERSION, ALLOCATION_FLAG_NOT_CPU_VISIBLE,
 };
 pub use sim::Simulator;
+
+pub mod ffi;
 pub use status::NtStatus;

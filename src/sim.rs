@@ -52,6 +52,9 @@ pub struct Simulator {
     pub(crate) faults: FaultPlan,
 }
 
+/// `D3DKMT_DEVICESTATE_EXECUTION`.
+pub(crate) const DEVICE_STATE_EXECUTION: u32 = 1;
+
 /// `splitmix64`: the simulator's one source of seeded choices.
 fn splitmix64(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -254,7 +257,8 @@ impl Simulator {
         let key = Key::decode(raw, HandleKind::Adapter).ok_or(err)?;
         let slot = self.adapter_handles.get(key.index).ok_or(err)?;
         let word = slot.word.load(Acquire);
-        if !state::is_live(word, key.gen) || slot.word.compare_exchange(word, state::dead(word), AcqRel, Acquire).is_err()
+        if !state::is_live(word, key.gen)
+            || slot.word.compare_exchange(word, state::dead(word), AcqRel, Acquire).is_err()
         {
             return Err(err);
         }
@@ -382,11 +386,15 @@ impl Simulator {
     /// `D3DKMTGetDeviceState` (execution state): `Active`, or the first
     /// removal reason of a removed device.
     pub fn device_state(&self, device: DeviceHandle) -> Result<ExecutionState> {
-        self.device_state_raw(device.raw())
+        self.device_state_raw(device.raw(), DEVICE_STATE_EXECUTION)
     }
 
-    pub(crate) fn device_state_raw(&self, raw: u32) -> Result<ExecutionState> {
+    /// The engine; `state_type` is the C caller's `StateType`.
+    pub(crate) fn device_state_raw(&self, raw: u32, state_type: u32) -> Result<ExecutionState> {
         self.fault_point(FaultCall::GetDeviceState, raw, 0)?;
+        if state_type != DEVICE_STATE_EXECUTION {
+            return Err(Error::InvalidParameter("only D3DKMT_DEVICESTATE_EXECUTION is supported"));
+        }
         let (slot, _) = self.device_slot(raw)?;
         let reason = (slot.word.load(Acquire) & DEVICE_REASON_MASK) as u32;
         Ok(if reason == 0 {
@@ -561,12 +569,24 @@ impl Simulator {
     /// nothing is destroyed. Works on a removed device.
     pub fn destroy_allocations(&self, device: DeviceHandle, allocations: &[AllocationHandle]) -> Result<()> {
         let raw: Vec<u32> = allocations.iter().map(|a| a.raw()).collect();
-        self.destroy_allocations_raw(device.raw(), &raw)
+        self.destroy_allocations_raw(device.raw(), 0, Some(&raw))
     }
 
-    pub(crate) fn destroy_allocations_raw(&self, device: u32, allocations: &[u32]) -> Result<()> {
+    /// The destroy engine. `resource` is the C caller's `hResource` (no
+    /// resource is ever created, so any non-zero value is a bad handle);
+    /// `None` stands for a NULL list with a non-zero count.
+    pub(crate) fn destroy_allocations_raw(
+        &self,
+        device: u32,
+        resource: u32,
+        allocations: Option<&[u32]>,
+    ) -> Result<()> {
         self.fault_point(FaultCall::DestroyAllocation, device, 0)?;
         let (slot, key) = self.device_slot(device)?;
+        if resource != 0 {
+            return Err(Error::InvalidParameter("hResource names no resource"));
+        }
+        let allocations = allocations.ok_or(Error::InvalidParameter("the allocation list is NULL"))?;
         if allocations.is_empty() {
             return Ok(());
         }
@@ -689,7 +709,8 @@ impl Simulator {
                 *count -= 1;
                 if *count == 0 {
                     inner.busy.remove(&raw);
-                    if let Some(alloc) = Key::decode(raw, HandleKind::Allocation).and_then(|k| self.allocations.get(k.index))
+                    if let Some(alloc) =
+                        Key::decode(raw, HandleKind::Allocation).and_then(|k| self.allocations.get(k.index))
                     {
                         alloc.word.fetch_and(!BUSY, AcqRel);
                     }

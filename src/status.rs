@@ -134,10 +134,7 @@ mod tests {
     #[test]
     fn formatting() {
         assert_eq!(NtStatus::INVALID_PARAMETER.to_string(), "0xC000000D");
-        assert_eq!(
-            format!("{:?}", NtStatus::INVALID_PARAMETER),
-            "NtStatus(STATUS_INVALID_PARAMETER)"
-        );
+        assert_eq!(format!("{:?}", NtStatus::INVALID_PARAMETER), "NtStatus(STATUS_INVALID_PARAMETER)");
         assert_eq!(format!("{:?}", NtStatus(5)), "NtStatus(0x00000005)");
     }
 }

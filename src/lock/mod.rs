@@ -245,7 +245,13 @@ impl Simulator {
     /// removal, destroy) changes the word under the device lock held here
     /// and notifies afterwards, so no wake-up is lost.
     #[cold]
-    fn wait_not_busy(&self, dev: &DeviceSlot, slot: &AllocSlot, key: Key, deadline: &mut Option<Instant>) -> Result<()> {
+    fn wait_not_busy(
+        &self,
+        dev: &DeviceSlot,
+        slot: &AllocSlot,
+        key: Key,
+        deadline: &mut Option<Instant>,
+    ) -> Result<()> {
         let deadline = *deadline.get_or_insert_with(|| Instant::now() + self.config.wait_timeout);
         let still_busy = || {
             let word = slot.word.load(Acquire);

@@ -1,0 +1,142 @@
+//! `#[repr(C)]` types of the `SIMKMT_` extension and compile-time checks of
+//! every layout in abi.md §2 (the D3DKMT structs come from `windows-sys`, so
+//! their layout is Microsoft's metadata; the asserts prove it matches).
+#![allow(non_camel_case_types, non_snake_case)]
+
+use core::mem::{offset_of, size_of};
+
+use windows_sys::Wdk::Graphics::Direct3D::*;
+
+/// `D3DKMT_HANDLE`.
+pub type D3DKMT_HANDLE = u32;
+/// `NTSTATUS`.
+pub type NTSTATUS = i32;
+
+/// `SIMKMT_CONFIG` (40 bytes): the argument of `SimKmtReset`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SIMKMT_CONFIG {
+    /// `sizeof(SIMKMT_CONFIG)`; smaller is `STATUS_INVALID_PARAMETER`.
+    pub Size: u32,
+    /// 0 → 1; at most 16.
+    pub AdapterCount: u32,
+    /// 0 → 4096; a power of two >= 4096.
+    pub PageSize: u32,
+    /// 0 → 1024.
+    pub MaxLockReferences: u32,
+    /// `SIMKMT_BUSY_FAIL` 0, `_WAIT` 1, `_IGNORE` 2.
+    pub BusyPolicy: u32,
+    /// 0 → 1000.
+    pub WaitTimeoutMs: u32,
+    /// Budget per adapter; 0 → 4 GiB.
+    pub AdapterMemoryBytes: u64,
+    /// Seeds every random choice.
+    pub Seed: u64,
+}
+
+/// `SIMKMT_SUBMIT` (24 bytes).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct SIMKMT_SUBMIT {
+    /// In: the device.
+    pub hDevice: D3DKMT_HANDLE,
+    /// In: >= 1.
+    pub NumAllocations: u32,
+    /// In: allocations of `hDevice`.
+    pub phAllocations: *const D3DKMT_HANDLE,
+    /// Out: completes this work.
+    pub FenceValue: u64,
+}
+
+/// `SIMKMT_ALLOCATION_INFO` (24 bytes).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SIMKMT_ALLOCATION_INFO {
+    /// Rounded to pages.
+    pub SizeInBytes: u64,
+    /// Number of pages.
+    pub PageCount: u32,
+    /// Lock references held.
+    pub LockCount: u32,
+    /// 1 while referenced by uncompleted work.
+    pub Busy: u32,
+    /// `SIMKMT_ALLOCATION_FLAG_*`.
+    pub Flags: u32,
+}
+
+/// `SIMKMT_FAULT` (24 bytes).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SIMKMT_FAULT {
+    /// `SIMKMT_CALL_*`.
+    pub Call: u32,
+    /// Fire on the Nth matching call from now; 0 → 1.
+    pub Nth: u32,
+    /// Consecutive calls it fires on; 0 → 1.
+    pub Count: u32,
+    /// `SIMKMT_FAULT_RETURN_STATUS` 0, `_REMOVE_DEVICE` 1, `_RESET_ADAPTER` 2.
+    pub Action: u32,
+    /// For `RETURN_STATUS`: the failure status returned instead.
+    pub Status: NTSTATUS,
+    /// Must be 0.
+    pub Reserved: u32,
+}
+
+/// `SIMKMT_ALLOCATION_DESC` (16 bytes): the private driver data the
+/// simulated kernel-mode driver reads.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SIMKMT_ALLOCATION_DESC {
+    /// `SIMKMT_ALLOCATION_DESC_VERSION` (1).
+    pub Version: u32,
+    /// `SIMKMT_ALLOCATION_FLAG_*`.
+    pub Flags: u32,
+    /// > 0; rounded up to whole pages.
+    pub SizeInBytes: u64,
+}
+
+/// `SIMKMT_FAULT_RETURN_STATUS`.
+pub const SIMKMT_FAULT_RETURN_STATUS: u32 = 0;
+/// `SIMKMT_FAULT_REMOVE_DEVICE`.
+pub const SIMKMT_FAULT_REMOVE_DEVICE: u32 = 1;
+/// `SIMKMT_FAULT_RESET_ADAPTER`.
+pub const SIMKMT_FAULT_RESET_ADAPTER: u32 = 2;
+
+macro_rules! layout {
+    ($ty:ty, $size:expr $(, $field:ident @ $off:expr)*) => {
+        const _: () = assert!(size_of::<$ty>() == $size);
+        $(const _: () = assert!(offset_of!($ty, $field) == $off);)*
+    };
+}
+
+// abi.md §2, row by row.
+layout!(D3DKMT_LOCK2, 24, hDevice @ 0, hAllocation @ 4, Flags @ 8, pData @ 16);
+layout!(D3DKMT_UNLOCK2, 8, hDevice @ 0, hAllocation @ 4);
+layout!(D3DKMT_LOCK, 48, hDevice @ 0, hAllocation @ 4, PrivateDriverData @ 8, NumPages @ 12, pPages @ 16,
+    pData @ 24, Flags @ 32, GpuVirtualAddress @ 40);
+layout!(D3DKMT_UNLOCK, 16, hDevice @ 0, NumAllocations @ 4, phAllocations @ 8);
+layout!(D3DKMT_ADAPTERINFO, 20, hAdapter @ 0, AdapterLuid @ 4, NumOfSources @ 12, bPrecisePresentRegionsPreferred @ 16);
+layout!(D3DKMT_ENUMADAPTERS2, 16, NumAdapters @ 0, pAdapters @ 8);
+layout!(D3DKMT_OPENADAPTERFROMLUID, 12, AdapterLuid @ 0, hAdapter @ 8);
+layout!(D3DKMT_CLOSEADAPTER, 4, hAdapter @ 0);
+layout!(D3DKMT_CREATEDEVICE, 64, Anonymous @ 0, Flags @ 8, hDevice @ 12, pCommandBuffer @ 16, CommandBufferSize @ 24,
+    pAllocationList @ 32, AllocationListSize @ 40, pPatchLocationList @ 48, PatchLocationListSize @ 56);
+layout!(D3DKMT_DESTROYDEVICE, 4, hDevice @ 0);
+layout!(D3DKMT_CREATEALLOCATION, 72, hDevice @ 0, hResource @ 4, hGlobalShare @ 8, pPrivateRuntimeData @ 16,
+    PrivateRuntimeDataSize @ 24, Anonymous1 @ 32, PrivateDriverDataSize @ 40, NumAllocations @ 44, Anonymous2 @ 48,
+    Flags @ 56, hPrivateRuntimeResourceHandle @ 64);
+layout!(D3DDDI_ALLOCATIONINFO, 40, hAllocation @ 0, pSystemMem @ 8, pPrivateDriverData @ 16,
+    PrivateDriverDataSize @ 24, VidPnSourceId @ 28, Flags @ 32);
+layout!(D3DDDI_ALLOCATIONINFO2, 96, hAllocation @ 0, Anonymous1 @ 8, pPrivateDriverData @ 16,
+    PrivateDriverDataSize @ 24, VidPnSourceId @ 28, Flags @ 32, GpuVirtualAddress @ 40, Anonymous2 @ 48,
+    Reserved @ 56);
+layout!(D3DKMT_DESTROYALLOCATION2, 24, hDevice @ 0, hResource @ 4, phAllocationList @ 8, AllocationCount @ 16,
+    Flags @ 20);
+layout!(D3DKMT_GETDEVICESTATE, 56, hDevice @ 0, StateType @ 4, Anonymous @ 8);
+// abi.md §9.
+layout!(SIMKMT_CONFIG, 40, Size @ 0, AdapterCount @ 4, PageSize @ 8, MaxLockReferences @ 12, BusyPolicy @ 16,
+    WaitTimeoutMs @ 20, AdapterMemoryBytes @ 24, Seed @ 32);
+layout!(SIMKMT_SUBMIT, 24, hDevice @ 0, NumAllocations @ 4, phAllocations @ 8, FenceValue @ 16);
+layout!(SIMKMT_ALLOCATION_INFO, 24, SizeInBytes @ 0, PageCount @ 8, LockCount @ 12, Busy @ 16, Flags @ 20);
+layout!(SIMKMT_FAULT, 24, Call @ 0, Nth @ 4, Count @ 8, Action @ 12, Status @ 16, Reserved @ 20);
+layout!(SIMKMT_ALLOCATION_DESC, 16, Version @ 0, Flags @ 4, SizeInBytes @ 8);
