@@ -311,6 +311,35 @@ impl Simulator {
         Ok(())
     }
 
+    /// Reads an allocation's memory without taking a lock reference, like a
+    /// debugger would: for tests and tools that inspect content. Works on a
+    /// removed device (showing lost content as 0xDD).
+    ///
+    /// ```
+    /// use d3dkmt_sim::*;
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let adapter = sim.enum_adapters(1)?[0].handle;
+    /// let device = sim.create_device(adapter)?;
+    /// let alloc = sim.create_allocation(device, AllocationDesc::new(4096))?;
+    /// sim.lock2_guard(device, alloc)?.write_at(0, b"abc")?;
+    /// sim.remove_device(device, ExecutionState::Reset)?;
+    /// let mut buf = [0u8; 4];
+    /// sim.peek(device, alloc, 0, &mut buf)?;
+    /// assert_eq!(buf, [0xDD; 4]);
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn peek(
+        &self,
+        device: DeviceHandle,
+        allocation: AllocationHandle,
+        offset: usize,
+        buf: &mut [u8],
+    ) -> Result<()> {
+        self.device_slot(device.raw())?;
+        self.device_allocation(device.raw(), allocation.raw())?;
+        self.with_backing(allocation, |b| b.read(offset, buf))
+    }
+
     /// Copies out of / into an allocation's memory for a guard, safely:
     /// under the slot's backing lock, and only while the allocation is the
     /// one `allocation` names.
