@@ -19,37 +19,59 @@ use memmap2::{MmapMut, MmapOptions};
 /// Byte written over content lost to device removal (abi.md §7).
 pub(crate) const LOST_CONTENT_BYTE: u8 = 0xDD;
 
-enum Owner {
+/// Who owns an allocation's memory. The address and length live in the
+/// allocation slot (the lock path reads them without a lock); this value
+/// only keeps the mapping alive and says whether the allocation still exists.
+#[derive(Default)]
+pub(crate) enum Backing {
+    /// The allocation is destroyed (or not created yet).
+    #[default]
+    Gone,
+    /// Simulator memory: an anonymous mapping, unmapped on drop.
     Mapped(#[allow(dead_code)] MmapMut),
+    /// Caller memory (`pSystemMem`), borrowed.
     Caller,
 }
 
-/// The memory behind one allocation.
-pub(crate) struct Backing {
-    base: usize,
-    len: usize,
-    _owner: Owner,
+impl Backing {
+    /// Reserves `len` bytes of zeroed, lazily committed memory; returns the
+    /// owner and the base address.
+    pub(crate) fn anonymous(len: usize) -> io::Result<(Backing, usize)> {
+        let map = MmapOptions::new().len(len).no_reserve_swap().map_anon()?;
+        let base = map.as_ptr() as usize;
+        Ok((Backing::Mapped(map), base))
+    }
+
+    /// The memory `base..base + len` of a live backing, for as long as the
+    /// borrow of `self` (the caller holds the slot's backing lock).
+    /// `None` once the allocation is gone.
+    pub(crate) fn view(&self, base: usize, len: usize) -> Option<View<'_>> {
+        match self {
+            Backing::Gone => None,
+            Backing::Mapped(_) | Backing::Caller => Some(View { base, len, _owner: core::marker::PhantomData }),
+        }
+    }
 }
 
-impl Backing {
-    /// Reserves `len` bytes of zeroed, lazily committed memory.
-    pub(crate) fn anonymous(len: usize) -> io::Result<Backing> {
-        let map = MmapOptions::new().len(len).no_reserve_swap().map_anon()?;
-        Ok(Backing { base: map.as_ptr() as usize, len, _owner: Owner::Mapped(map) })
+impl std::fmt::Debug for Backing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Backing::Gone => "Gone",
+            Backing::Mapped(_) => "Mapped",
+            Backing::Caller => "Caller",
+        })
     }
+}
 
-    /// Borrows caller memory.
-    ///
-    /// # Safety
-    ///
-    /// `base..base + len` must be readable and writable memory that stays
-    /// valid, and is not freed, until this `Backing` is dropped.
-    pub(crate) unsafe fn borrowed(base: *mut u8, len: usize) -> Backing {
-        Backing { base: base as usize, len, _owner: Owner::Caller }
-    }
+/// A live allocation's memory, valid while the borrowed [`Backing`] is.
+pub(crate) struct View<'a> {
+    base: usize,
+    len: usize,
+    _owner: core::marker::PhantomData<&'a Backing>,
+}
 
-    /// The stable base address.
-    pub(crate) fn base(&self) -> *mut u8 {
+impl View<'_> {
+    fn ptr(&self) -> *mut u8 {
         self.base as *mut u8
     }
 
@@ -58,10 +80,11 @@ impl Backing {
         if offset.checked_add(buf.len()).is_none_or(|end| end > self.len) {
             return false;
         }
-        // SAFETY: the range is inside the backing, which is valid while
-        // `self` lives (mapping owned, or the caller's promise in `borrowed`);
+        // SAFETY: the range is inside the allocation's memory, which stays
+        // valid while the Backing borrowed by this view is alive (a mapping
+        // it owns, or caller memory under `SystemMemory::new`'s contract);
         // `buf` is a distinct Rust buffer, so the ranges do not overlap.
-        unsafe { core::ptr::copy_nonoverlapping(self.base().add(offset), buf.as_mut_ptr(), buf.len()) };
+        unsafe { core::ptr::copy_nonoverlapping(self.ptr().add(offset), buf.as_mut_ptr(), buf.len()) };
         true
     }
 
@@ -70,8 +93,8 @@ impl Backing {
         if offset.checked_add(data.len()).is_none_or(|end| end > self.len) {
             return false;
         }
-        // SAFETY: as in `read`; the backing is writable memory.
-        unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), self.base().add(offset), data.len()) };
+        // SAFETY: as in `read`; the memory is writable.
+        unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), self.ptr().add(offset), data.len()) };
         true
     }
 
@@ -85,8 +108,7 @@ impl Backing {
     pub(crate) fn lose_content(&self) {
         let page = host_page_size();
         let pages = self.len.div_ceil(page);
-        let swap = host_has_swap();
-        let mut pagemap = if swap { std::fs::File::open("/proc/self/pagemap").ok() } else { None };
+        let mut pagemap = if host_has_swap() { std::fs::File::open("/proc/self/pagemap").ok() } else { None };
         const CHUNK: usize = 1 << 16;
         let mut vec = vec![0u8; CHUNK.min(pages)];
         let mut first = 0;
@@ -94,35 +116,23 @@ impl Backing {
             let n = CHUNK.min(pages - first);
             let start = self.base + first * page;
             let span = (n * page).min(self.len - first * page);
-            // SAFETY: `start..start+span` lies inside this live backing and
-            // `vec` has room for one byte per page of the span.
+            // SAFETY: `start..start+span` lies inside the allocation's
+            // memory (see `read`) and `vec` has one byte per page of it.
             let rc = unsafe { libc::mincore(start as *mut libc::c_void, span, vec.as_mut_ptr()) };
             for (i, &state) in vec[..n].iter().enumerate() {
-                let written = if rc != 0 {
-                    true // mincore refused (e.g. odd caller memory): assume written
-                } else {
-                    state & 1 == 1 || pagemap.as_mut().is_some_and(|f| page_swapped(f, start + i * page, page))
-                };
+                let written = rc != 0 // mincore refused (odd caller memory): assume written
+                    || state & 1 == 1
+                    || pagemap.as_mut().is_some_and(|f| page_swapped(f, start + i * page, page));
                 if written {
                     let offset = (first + i) * page;
                     let bytes = page.min(self.len - offset);
-                    // SAFETY: `offset..offset+bytes` is inside the backing,
-                    // which is writable memory (see `read`).
-                    unsafe { core::ptr::write_bytes(self.base().add(offset), LOST_CONTENT_BYTE, bytes) };
+                    // SAFETY: `offset..offset+bytes` is inside the memory
+                    // (see `read`), which is writable.
+                    unsafe { core::ptr::write_bytes(self.ptr().add(offset), LOST_CONTENT_BYTE, bytes) };
                 }
             }
             first += n;
         }
-    }
-}
-
-impl std::fmt::Debug for Backing {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let owner = match self._owner {
-            Owner::Mapped(_) => "mapped",
-            Owner::Caller => "caller",
-        };
-        write!(f, "Backing({:#x}+{:#x}, {owner})", self.base, self.len)
     }
 }
 
@@ -168,7 +178,8 @@ mod tests {
 
     #[test]
     fn anonymous_memory_is_zeroed_and_round_trips() {
-        let b = Backing::anonymous(3 * 4096).unwrap();
+        let (owner, base) = Backing::anonymous(3 * 4096).unwrap();
+        let b = owner.view(base, 3 * 4096).unwrap();
         let mut buf = [1u8; 16];
         assert!(b.read(4090, &mut buf));
         assert_eq!(buf, [0; 16]);
@@ -181,7 +192,8 @@ mod tests {
 
     #[test]
     fn lose_content_marks_written_pages_only() {
-        let b = Backing::anonymous(4 * 4096).unwrap();
+        let (owner, base) = Backing::anonymous(4 * 4096).unwrap();
+        let b = owner.view(base, 4 * 4096).unwrap();
         assert!(b.write(4096 + 7, b"hello"));
         b.lose_content();
         let mut page = vec![0u8; 4096];
@@ -247,10 +259,8 @@ impl SystemMemory {
         self.len == 0
     }
 
-    /// The backing over this memory, for `len` bytes of allocation.
-    pub(crate) fn backing(&self, len: usize) -> Backing {
-        // SAFETY: `SystemMemory::new`'s contract: valid for `self.len` bytes
-        // (the caller checks `len <= self.len`) until the allocation dies.
-        unsafe { Backing::borrowed(self.as_ptr(), len) }
+    /// The owner and base address of an allocation over this memory.
+    pub(crate) fn backing(&self) -> (Backing, usize) {
+        (Backing::Caller, self.addr)
     }
 }

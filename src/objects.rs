@@ -343,9 +343,12 @@ pub(crate) struct AllocSlot {
     pub(crate) base: AtomicUsize,
     /// Size in bytes (page-rounded).
     pub(crate) size: AtomicU64,
-    /// Owns the backing memory; also serialises guard reads and writes with
-    /// destroy and content loss.
-    pub(crate) backing: Mutex<Option<Backing>>,
+    /// Owns the backing memory (`Gone` once destroyed); also serialises
+    /// guard reads and writes with destroy and content loss.
+    pub(crate) backing: Mutex<Backing>,
 }
 
 pub(crate) const DEVICE_REASON_MASK: u64 = 0xFF;
+
+/// Per-allocation bookkeeping is one cache line (issue: <= 256 bytes).
+const _: () = assert!(core::mem::size_of::<AllocSlot>() == 64);

@@ -446,8 +446,9 @@ impl Simulator {
         inner.busy.clear();
         for &index in &inner.allocations {
             if let Some(alloc) = self.allocations.get(index) {
-                if let Some(backing) = alloc.backing.lock().as_ref() {
-                    backing.lose_content();
+                let backing = alloc.backing.lock();
+                if let Some(view) = backing.view(alloc.base.load(Relaxed), alloc.size.load(Relaxed) as usize) {
+                    view.lose_content();
                 }
             }
         }
@@ -525,7 +526,7 @@ impl Simulator {
         let mut backings = Vec::with_capacity(count);
         for (desc, size) in &plans {
             let backing = match desc.system_memory {
-                Some(memory) => Ok(memory.backing(*size as usize)),
+                Some(memory) => Ok(memory.backing()),
                 None => Backing::anonymous(*size as usize),
             };
             match backing {
@@ -553,9 +554,10 @@ impl Simulator {
         for (((desc, size), backing), (index, alloc)) in plans.into_iter().zip(backings).zip(slots) {
             let gen = (state::gen(alloc.word.load(Relaxed)) + 1) & GEN_MASK;
             alloc.owner.store(device, Relaxed);
-            alloc.base.store(backing.base() as usize, Relaxed);
+            let (owner, base) = backing;
+            alloc.base.store(base, Relaxed);
             alloc.size.store(size, Relaxed);
-            *alloc.backing.lock() = Some(backing);
+            *alloc.backing.lock() = owner;
             alloc.word.store(state::fresh(gen, desc.cpu_visible), Release);
             inner.allocations.insert(index);
             handles.push(AllocationHandle::from_key(Key { index, gen }));
@@ -620,7 +622,7 @@ impl Simulator {
         let word = alloc.word.fetch_and(state::GEN_FIELD, AcqRel);
         inner.allocations.remove(&index);
         inner.busy.remove(&Key { index, gen: state::gen(word) }.encode(HandleKind::Allocation));
-        let backing = alloc.backing.lock().take();
+        let backing = core::mem::take(&mut *alloc.backing.lock());
         alloc.base.store(0, Relaxed);
         adapter.used.fetch_sub(alloc.size.load(Relaxed), AcqRel);
         drop(backing);

@@ -346,15 +346,15 @@ impl Simulator {
     pub(crate) fn with_backing(
         &self,
         allocation: AllocationHandle,
-        f: impl FnOnce(&crate::mem::Backing) -> bool,
+        f: impl FnOnce(&crate::mem::View<'_>) -> bool,
     ) -> Result<()> {
         let stale = Error::InvalidHandle(HandleKind::Allocation);
         let key = Key::decode(allocation.raw(), HandleKind::Allocation).ok_or(stale)?;
         let slot = self.allocations.get(key.index).ok_or(stale)?;
         let backing = slot.backing.lock();
-        match backing.as_ref() {
-            Some(b) if state::is_live(slot.word.load(Acquire), key.gen) => {
-                if f(b) {
+        match backing.view(slot.base.load(Relaxed), slot.size.load(Relaxed) as usize) {
+            Some(view) if state::is_live(slot.word.load(Acquire), key.gen) => {
+                if f(&view) {
                     Ok(())
                 } else {
                     Err(Error::InvalidParameter("the range is outside the allocation"))
