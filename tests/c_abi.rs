@@ -1,0 +1,383 @@
+//! The C face, tested from C: the header compiles as C11 and C++17 with
+//! warnings as errors, its sizes and offsets equal the Rust (windows-sys)
+//! layouts, and the C conformance suite (`tests/c/conformance.c`) passes
+//! linked against both `libd3dkmt_sim.so` and `libd3dkmt_sim.a`.
+//!
+//! `cargo test` builds the library's cdylib and staticlib next to this
+//! test's binary, so these tests link exactly the code under test.
+#![allow(clippy::disallowed_types)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use core::mem::{align_of, offset_of, size_of};
+use d3dkmt_sim::ffi::{SIMKMT_ALLOCATION_DESC, SIMKMT_ALLOCATION_INFO, SIMKMT_CONFIG, SIMKMT_FAULT, SIMKMT_SUBMIT};
+use windows_sys::Wdk::Graphics::Direct3D::*;
+
+/// Native libraries the Rust staticlib needs (`--print native-static-libs`).
+const STATIC_LIBS: &[&str] = &["-lgcc_s", "-lutil", "-lrt", "-lpthread", "-lm", "-ldl", "-lc"];
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `target/<profile>`: where cargo put the cdylib and staticlib.
+fn lib_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().and_then(Path::parent).unwrap().to_path_buf()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "c_abi-{}-{}-{name}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn run(cmd: &mut Command) -> Output {
+    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    if !out.status.success() {
+        panic!(
+            "{cmd:?} failed ({}):\n--- stdout\n{}\n--- stderr\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    out
+}
+
+fn include() -> String {
+    format!("-I{}", root().join("include").display())
+}
+
+/// Compiles C sources into an executable linked against the library.
+fn build_c(sources: &[&str], out: &Path, link: Link) -> PathBuf {
+    let mut cmd = Command::new("gcc");
+    cmd.args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-O1", "-g", "-pthread"]).arg(include());
+    for s in sources {
+        cmd.arg(root().join(s));
+    }
+    cmd.arg("-o").arg(out);
+    match link {
+        Link::Shared => {
+            cmd.arg(format!("-L{}", lib_dir().display()))
+                .arg(format!("-Wl,-rpath,{}", lib_dir().display()))
+                .arg("-ld3dkmt_sim");
+        }
+        Link::Static => {
+            cmd.arg(lib_dir().join("libd3dkmt_sim.a")).args(STATIC_LIBS);
+        }
+    }
+    run(&mut cmd);
+    out.to_path_buf()
+}
+
+#[derive(Clone, Copy)]
+enum Link {
+    Shared,
+    Static,
+}
+
+fn header_compiles(compiler: &str, std: &str, lang: &str, defines: &[&str]) {
+    let dir = scratch("hdr");
+    let src = dir.join(if lang == "c" { "t.c" } else { "t.cpp" });
+    let prelude = if defines.contains(&"-DD3DKMT_SIM_EXTENSIONS_ONLY") {
+        // What a translation unit that already has the official headers
+        // provides before including ours.
+        "#include <stdint.h>\ntypedef int32_t NTSTATUS;\ntypedef uint32_t UINT32;\ntypedef uint64_t UINT64;\n\
+         typedef uint32_t UINT;\ntypedef UINT D3DKMT_HANDLE;\n"
+    } else {
+        ""
+    };
+    std::fs::write(&src, format!("{prelude}#include \"d3dkmt_sim.h\"\nint main(void) {{ return 0; }}\n")).unwrap();
+    run(Command::new(compiler)
+        .args([std, "-Wall", "-Wextra", "-Werror", "-fsyntax-only"])
+        .args(defines)
+        .arg(include())
+        .arg(&src));
+}
+
+#[test]
+fn header_compiles_as_c11_with_warnings_as_errors() {
+    header_compiles("gcc", "-std=c11", "c", &[]);
+}
+
+#[test]
+fn header_compiles_as_cxx17_with_warnings_as_errors() {
+    header_compiles("g++", "-std=c++17", "c++", &[]);
+}
+
+#[test]
+fn header_extensions_only_mode_compiles_in_c_and_cxx() {
+    header_compiles("gcc", "-std=c11", "c", &["-DD3DKMT_SIM_EXTENSIONS_ONLY"]);
+    header_compiles("g++", "-std=c++17", "c++", &["-DD3DKMT_SIM_EXTENSIONS_ONLY"]);
+}
+
+/// `(struct, C field name, offset)` of every abi.md §2 and §9 layout, from
+/// the Rust types the ABI uses (windows-sys names its unions `Anonymous*`;
+/// the second column is the C member name).
+fn rust_layouts() -> Vec<(&'static str, &'static str, usize)> {
+    macro_rules! s {
+        ($v:ident, $ty:ident, $($c:literal = $f:ident),*) => {
+            $v.push((stringify!($ty), "size", size_of::<$ty>()));
+            $v.push((stringify!($ty), "align", align_of::<$ty>()));
+            $($v.push((stringify!($ty), $c, offset_of!($ty, $f)));)*
+        };
+    }
+    let mut v = Vec::new();
+    s!(v, D3DKMT_LOCK2, "hDevice" = hDevice, "hAllocation" = hAllocation, "Flags" = Flags, "pData" = pData);
+    s!(v, D3DKMT_UNLOCK2, "hDevice" = hDevice, "hAllocation" = hAllocation);
+    s!(
+        v,
+        D3DKMT_LOCK,
+        "hDevice" = hDevice,
+        "hAllocation" = hAllocation,
+        "PrivateDriverData" = PrivateDriverData,
+        "NumPages" = NumPages,
+        "pPages" = pPages,
+        "pData" = pData,
+        "Flags" = Flags,
+        "GpuVirtualAddress" = GpuVirtualAddress
+    );
+    s!(v, D3DKMT_UNLOCK, "hDevice" = hDevice, "NumAllocations" = NumAllocations, "phAllocations" = phAllocations);
+    s!(
+        v,
+        D3DKMT_ADAPTERINFO,
+        "hAdapter" = hAdapter,
+        "AdapterLuid" = AdapterLuid,
+        "NumOfSources" = NumOfSources,
+        "bPrecisePresentRegionsPreferred" = bPrecisePresentRegionsPreferred
+    );
+    s!(v, D3DKMT_ENUMADAPTERS2, "NumAdapters" = NumAdapters, "pAdapters" = pAdapters);
+    s!(v, D3DKMT_OPENADAPTERFROMLUID, "AdapterLuid" = AdapterLuid, "hAdapter" = hAdapter);
+    s!(v, D3DKMT_CLOSEADAPTER, "hAdapter" = hAdapter);
+    s!(
+        v,
+        D3DKMT_CREATEDEVICE,
+        "hAdapter" = Anonymous,
+        "Flags" = Flags,
+        "hDevice" = hDevice,
+        "pCommandBuffer" = pCommandBuffer,
+        "CommandBufferSize" = CommandBufferSize,
+        "pAllocationList" = pAllocationList,
+        "AllocationListSize" = AllocationListSize,
+        "pPatchLocationList" = pPatchLocationList,
+        "PatchLocationListSize" = PatchLocationListSize
+    );
+    s!(v, D3DKMT_DESTROYDEVICE, "hDevice" = hDevice);
+    s!(
+        v,
+        D3DKMT_CREATEALLOCATION,
+        "hDevice" = hDevice,
+        "hResource" = hResource,
+        "hGlobalShare" = hGlobalShare,
+        "pPrivateRuntimeData" = pPrivateRuntimeData,
+        "PrivateRuntimeDataSize" = PrivateRuntimeDataSize,
+        "pPrivateDriverData" = Anonymous1,
+        "PrivateDriverDataSize" = PrivateDriverDataSize,
+        "NumAllocations" = NumAllocations,
+        "pAllocationInfo2" = Anonymous2,
+        "Flags" = Flags,
+        "hPrivateRuntimeResourceHandle" = hPrivateRuntimeResourceHandle
+    );
+    s!(
+        v,
+        D3DDDI_ALLOCATIONINFO,
+        "hAllocation" = hAllocation,
+        "pSystemMem" = pSystemMem,
+        "pPrivateDriverData" = pPrivateDriverData,
+        "PrivateDriverDataSize" = PrivateDriverDataSize,
+        "VidPnSourceId" = VidPnSourceId,
+        "Flags" = Flags
+    );
+    s!(
+        v,
+        D3DDDI_ALLOCATIONINFO2,
+        "hAllocation" = hAllocation,
+        "pSystemMem" = Anonymous1,
+        "pPrivateDriverData" = pPrivateDriverData,
+        "PrivateDriverDataSize" = PrivateDriverDataSize,
+        "VidPnSourceId" = VidPnSourceId,
+        "Flags" = Flags,
+        "GpuVirtualAddress" = GpuVirtualAddress,
+        "Priority" = Anonymous2,
+        "Reserved" = Reserved
+    );
+    s!(
+        v,
+        D3DKMT_DESTROYALLOCATION2,
+        "hDevice" = hDevice,
+        "hResource" = hResource,
+        "phAllocationList" = phAllocationList,
+        "AllocationCount" = AllocationCount,
+        "Flags" = Flags
+    );
+    s!(v, D3DKMT_GETDEVICESTATE, "hDevice" = hDevice, "StateType" = StateType, "ExecutionState" = Anonymous);
+    s!(
+        v,
+        SIMKMT_CONFIG,
+        "Size" = Size,
+        "AdapterCount" = AdapterCount,
+        "PageSize" = PageSize,
+        "MaxLockReferences" = MaxLockReferences,
+        "BusyPolicy" = BusyPolicy,
+        "WaitTimeoutMs" = WaitTimeoutMs,
+        "AdapterMemoryBytes" = AdapterMemoryBytes,
+        "Seed" = Seed
+    );
+    s!(
+        v,
+        SIMKMT_SUBMIT,
+        "hDevice" = hDevice,
+        "NumAllocations" = NumAllocations,
+        "phAllocations" = phAllocations,
+        "FenceValue" = FenceValue
+    );
+    s!(
+        v,
+        SIMKMT_ALLOCATION_INFO,
+        "SizeInBytes" = SizeInBytes,
+        "PageCount" = PageCount,
+        "LockCount" = LockCount,
+        "Busy" = Busy,
+        "Flags" = Flags
+    );
+    s!(
+        v,
+        SIMKMT_FAULT,
+        "Call" = Call,
+        "Nth" = Nth,
+        "Count" = Count,
+        "Action" = Action,
+        "Status" = Status,
+        "Reserved" = Reserved
+    );
+    s!(v, SIMKMT_ALLOCATION_DESC, "Version" = Version, "Flags" = Flags, "SizeInBytes" = SizeInBytes);
+    v
+}
+
+#[test]
+fn header_layouts_equal_the_rust_layouts() {
+    let dir = scratch("layout");
+    let exe = dir.join("layout");
+    run(Command::new("gcc")
+        .args(["-std=c11", "-Wall", "-Wextra", "-Werror"])
+        .arg(include())
+        .arg(root().join("tests/c/layout.c"))
+        .arg("-o")
+        .arg(&exe));
+    let out = String::from_utf8(run(&mut Command::new(&exe)).stdout).unwrap();
+    // Lines: `NAME size N`, `NAME align N` and `NAME.field N`.
+    let mut c = std::collections::HashMap::new();
+    for line in out.lines() {
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        match parts.as_slice() {
+            [name, what @ ("size" | "align"), n] => {
+                c.insert((name.to_string(), what.to_string()), n.parse::<usize>().unwrap())
+            }
+            [path, n] => {
+                let (name, field) = path.split_once('.').unwrap_or_else(|| panic!("bad line {line:?}"));
+                c.insert((name.to_string(), field.to_string()), n.parse::<usize>().unwrap())
+            }
+            _ => panic!("unexpected line from layout.c: {line:?}"),
+        };
+    }
+    let mut mismatches = Vec::new();
+    for (name, field, rust) in rust_layouts() {
+        match c.get(&(name.to_string(), field.to_string())) {
+            Some(&cv) if cv == rust => {}
+            other => mismatches.push(format!("{name}.{field}: Rust {rust}, C {other:?}")),
+        }
+    }
+    assert!(mismatches.is_empty(), "header and Rust layouts differ:\n{}", mismatches.join("\n"));
+}
+
+fn conformance(link: Link) {
+    let dir = scratch("conf");
+    let exe = build_c(&["tests/c/conformance.c"], &dir.join("conformance"), link);
+    let out = Command::new(&exe).env_remove("D3DKMT_SIM_CONFIG").output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}");
+    assert!(out.status.success(), "C conformance suite failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let last = stdout.lines().rev().find(|l| l.contains(" passed, ")).expect("a summary line");
+    assert!(last.ends_with(" 0 failed") && !last.starts_with("0 passed"), "summary: {last}");
+}
+
+#[test]
+fn c_conformance_suite_passes_against_the_shared_library() {
+    conformance(Link::Shared);
+}
+
+#[test]
+fn c_conformance_suite_passes_against_the_static_library() {
+    conformance(Link::Static);
+}
+
+#[test]
+fn c_example_builds_and_runs() {
+    let dir = scratch("example");
+    let exe = build_c(&["examples/c/demo.c"], &dir.join("demo"), Link::Shared);
+    let out = run(Command::new(&exe).env_remove("D3DKMT_SIM_CONFIG"));
+    assert!(!out.stdout.is_empty());
+}
+
+/// A C program that prints how many adapters the process-wide simulator
+/// has and its lock-reference limit, as an unmodified program would see
+/// them through `D3DKMT_SIM_CONFIG`.
+const ENV_PROBE: &str = r#"
+#include <stdio.h>
+#include "d3dkmt_sim.h"
+int main(void) {
+    D3DKMT_ENUMADAPTERS2 e = {0};
+    NTSTATUS s = D3DKMTEnumAdapters2(&e);
+    printf("status %d adapters %u\n", (int)s, e.NumAdapters);
+    s = D3DKMTEnumAdapters2(&e);
+    return 0;
+}
+"#;
+
+fn env_probe(config: Option<&str>) -> (String, String) {
+    let dir = scratch("env");
+    let src = dir.join("probe.c");
+    std::fs::write(&src, ENV_PROBE).unwrap();
+    let exe = dir.join("probe");
+    run(Command::new("gcc")
+        .args(["-std=c11", "-Wall", "-Wextra", "-Werror"])
+        .arg(include())
+        .arg(&src)
+        .arg("-o")
+        .arg(&exe)
+        .arg(format!("-L{}", lib_dir().display()))
+        .arg(format!("-Wl,-rpath,{}", lib_dir().display()))
+        .arg("-ld3dkmt_sim"));
+    let mut cmd = Command::new(&exe);
+    match config {
+        Some(c) => cmd.env("D3DKMT_SIM_CONFIG", c),
+        None => cmd.env_remove("D3DKMT_SIM_CONFIG"),
+    };
+    let out = run(&mut cmd);
+    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn unmodified_programs_are_configured_through_the_environment() {
+    assert_eq!(env_probe(None).0.trim(), "status 0 adapters 1");
+    assert_eq!(
+        env_probe(Some("adapters=3,max_lock_refs=8,busy=wait,adapter_memory=64M")).0.trim(),
+        "status 0 adapters 3"
+    );
+}
+
+#[test]
+fn a_malformed_environment_config_is_reported_once_and_defaults_are_used() {
+    let (out, err) = env_probe(Some("adapters=3,busy=sometimes"));
+    assert_eq!(out.trim(), "status 0 adapters 1");
+    assert_eq!(err.matches("D3DKMT_SIM_CONFIG").count(), 1, "stderr: {err}");
+    assert!(err.contains("busy=sometimes"), "the message names the bad pair: {err}");
+}
