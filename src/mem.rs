@@ -111,6 +111,7 @@ impl View<'_> {
         let mut pagemap = if host_has_swap() { std::fs::File::open("/proc/self/pagemap").ok() } else { None };
         const CHUNK: usize = 1 << 16;
         let mut vec = vec![0u8; CHUNK.min(pages)];
+        let untouched = vec![0u8; vec.len()];
         let mut first = 0;
         while first < pages {
             let n = CHUNK.min(pages - first);
@@ -119,6 +120,12 @@ impl View<'_> {
             // SAFETY: `start..start+span` lies inside the allocation's
             // memory (see `read`) and `vec` has one byte per page of it.
             let rc = unsafe { libc::mincore(start as *mut libc::c_void, span, vec.as_mut_ptr()) };
+            if rc == 0 && pagemap.is_none() && vec[..n] == untouched[..n] {
+                // No page of this chunk is resident (one memcmp, so a huge,
+                // mostly untouched allocation is scanned quickly).
+                first += n;
+                continue;
+            }
             for (i, &state) in vec[..n].iter().enumerate() {
                 let written = rc != 0 // mincore refused (odd caller memory): assume written
                     || state & 1 == 1
