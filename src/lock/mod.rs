@@ -67,19 +67,21 @@ impl Simulator {
         if flags == 0 {
             if let Some(key) = Key::decode(allocation, HandleKind::Allocation) {
                 if let Some(slot) = self.allocations.get(key.index) {
-                    let word = slot.word.load(Acquire);
                     let mask = state::fast_lock_mask(self.lock2_checks_busy);
+                    let expect = state::fresh(key.gen, true) & mask;
+                    let mut word = slot.word.load(Acquire);
                     // A live allocation of `device` implies a live device, and
                     // REMOVED in its word stands for the device's removal.
-                    if word & mask == state::fresh(key.gen, true) & mask
-                        && state::count(word) < self.limit
-                        && slot.owner.load(Relaxed) == device
+                    // Another locker's CAS only moves the count, so a lost
+                    // race retries here with the word it returned.
+                    while word & mask == expect && state::count(word) < self.limit && slot.owner.load(Relaxed) == device
                     {
                         let mapping = Mapping::new(slot.base.load(Relaxed), slot.size.load(Relaxed) as usize);
                         // The CAS also validates the fields just read: any
                         // destroy or reuse of the slot changes the word.
-                        if slot.word.compare_exchange(word, word + 1, AcqRel, Relaxed).is_ok() {
-                            return Ok(mapping);
+                        match slot.word.compare_exchange_weak(word, word + 1, AcqRel, Acquire) {
+                            Ok(_) => return Ok(mapping),
+                            Err(now) => word = now,
                         }
                     }
                 }
@@ -114,14 +116,16 @@ impl Simulator {
         self.fault_point(FaultCall::Unlock2, device, 0)?;
         if let Some(key) = Key::decode(allocation, HandleKind::Allocation) {
             if let Some(slot) = self.allocations.get(key.index) {
-                let word = slot.word.load(Acquire);
                 let mask = state::LIVE | state::REMOVED | state::GEN_FIELD;
-                if word & mask == state::fresh(key.gen, false)
+                let mut word = slot.word.load(Acquire);
+                while word & mask == state::fresh(key.gen, false)
                     && state::count(word) > 0
                     && slot.owner.load(Relaxed) == device
-                    && slot.word.compare_exchange(word, word - 1, AcqRel, Relaxed).is_ok()
                 {
-                    return Ok(());
+                    match slot.word.compare_exchange_weak(word, word - 1, AcqRel, Acquire) {
+                        Ok(_) => return Ok(()),
+                        Err(now) => word = now,
+                    }
                 }
             }
         }
