@@ -6,6 +6,8 @@
 # for the idealized generational-handle + CAS loop (`gen_handle`), and counts
 # the locked read-modify-write instructions (lock-prefixed, or xchg with a
 # memory operand) that a pair executes and where they sit in the machine code.
+# The error paths (one failing Lock2, as the errors/* benches) are counted
+# the same way, as T7's deterministic companion.
 # Instruction counts do not move with VM noise, so a regression shows here
 # without a timing run. They do not measure latency (on the reference CPU the
 # locked RMWs set it, ~4.7 ns each): read the Ir ratio together with the
@@ -64,6 +66,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 target_dir=${CARGO_TARGET_DIR:-$root/target}
 bin=$target_dir/release/examples/lock_loop
 modes=(rust_raw c_abi gen_handle atomic_pair parking_lot_mutex)
+# One failing Lock2 per iteration, set up like the errors/* benches (T7).
+err_modes=(err_bad_handle err_device_removed err_busy err_at_limit)
 
 # --- tools ---
 
@@ -158,7 +162,7 @@ run_mode() {
 
 declare -A per_pair rmw
 diff_iters=$((iters_b - iters_a))
-for mode in "${modes[@]}"; do
+for mode in "${modes[@]}" "${err_modes[@]}"; do
     ta=$(run_mode "$mode" "$iters_a")
     tb=$(run_mode "$mode" "$iters_b")
     per_pair[$mode]=$(awk -v a="$ta" -v b="$tb" -v d="$diff_iters" 'BEGIN { printf "%.2f", (b - a) / d }')
@@ -189,6 +193,15 @@ printf '| %-17s | %9s | %13s | %16s |\n' mode "Ir/pair" "x gen_handle" "locked R
 printf '|%s|%s|%s|%s|\n' "-------------------" "----------:" "--------------:" "-----------------:"
 for mode in "${modes[@]}"; do
     printf '| %-17s | %9s | %13s | %16s |\n' "$mode" "${per_pair[$mode]}" "$(ratio "${per_pair[$mode]}")" "${rmw[$mode]}"
+done
+echo
+echo "Error paths (T7 companion; one failing Lock2 per iteration, as errors/*):"
+echo
+printf '| %-18s | %9s | %15s | %16s |\n' mode "Ir/call" "x rust_raw pair" "locked RMW/call"
+printf '|%s|%s|%s|%s|\n' "--------------------" "----------:" "----------------:" "-----------------:"
+for mode in "${err_modes[@]}"; do
+    printf '| %-18s | %9s | %15s | %16s |\n' "$mode" "${per_pair[$mode]}" \
+        "$(awk -v x="${per_pair[$mode]}" -v r="${per_pair[rust_raw]}" 'BEGIN { printf "%.2f", x / r }')" "${rmw[$mode]}"
 done
 echo
 echo "Locked RMWs executed per pair (callgrind per-address counts; calls followed):"
@@ -286,6 +299,14 @@ for mode in rust_raw c_abi; do
         fi
     elif awk -v n="${rmw[$mode]}" 'BEGIN { exit !(n > 2) }'; then
         echo "warning: T2 goal missed: $mode executes ${rmw[$mode]} locked RMWs per pair (goal 2)"
+    fi
+done
+for mode in "${err_modes[@]}"; do
+    if awk -v x="${per_pair[$mode]}" -v r="${per_pair[rust_raw]}" 'BEGIN { exit !(x > r) }'; then
+        echo "warning: T7 (instructions): $mode costs ${per_pair[$mode]} Ir, more than a successful pair (${per_pair[rust_raw]})"
+    fi
+    if awk -v n="${rmw[$mode]}" 'BEGIN { exit !(n > 0) }'; then
+        echo "warning: T7: $mode executes ${rmw[$mode]} locked RMWs per failing call (the idealized path has none)"
     fi
 done
 if (( check )) && over "${per_pair[c_abi]}" 3; then
