@@ -17,6 +17,8 @@
 //!   checks once, before it is timed, that its call returns what it should.
 //! * `threads/*` use `iter_custom`: each call spawns the threads, they meet
 //!   at a `Barrier`, and each thread times its own loop of `iters` pairs.
+//!   The `threads/baseline_*` twins run the same harness over the idealized
+//!   generational-handle table with 64-byte slots.
 //!   The duration handed to criterion is the wall time of the parallel
 //!   section, from the first thread's start to the last thread's end, so
 //!   spawning and joining are not timed. The reported "ns per iteration" is
@@ -255,25 +257,21 @@ fn pages(c: &mut Criterion) {
 
 // === threads ===
 
-/// One thread per entry of `allocs`, each doing `iters` Lock2+Unlock2 pairs
-/// on its allocation; returns the wall time of the parallel section (see the
-/// conventions at the top of the file).
-fn parallel_pairs(sim: &Simulator, dev: DeviceHandle, allocs: &[AllocationHandle], iters: u64) -> Duration {
-    let barrier = Barrier::new(allocs.len());
+/// Runs `work(t, iters)` on `threads` threads at once (`t` is the thread's
+/// index) and returns the wall time of the parallel section, from the first
+/// thread's start to the last thread's end (see the conventions at the top
+/// of the file). `work` returns how many of its calls failed; any failure
+/// fails the bench.
+fn parallel(threads: usize, iters: u64, work: impl Fn(usize, u64) -> u64 + Sync) -> Duration {
+    let barrier = Barrier::new(threads);
     let spans: Vec<(Instant, Instant)> = std::thread::scope(|s| {
-        let workers: Vec<_> = allocs
-            .iter()
-            .map(|&alloc| {
-                let barrier = &barrier;
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                let (barrier, work) = (&barrier, &work);
                 s.spawn(move || {
                     barrier.wait();
                     let start = Instant::now();
-                    let mut failed = 0u64;
-                    for _ in 0..iters {
-                        let (d, a) = black_box((dev, alloc));
-                        failed += u64::from(sim.lock2(d, a).is_err());
-                        failed += u64::from(sim.unlock2(d, a).is_err());
-                    }
+                    let failed = work(t, iters);
                     let end = Instant::now();
                     assert_eq!(failed, 0, "a lock or unlock failed under contention");
                     (start, end)
@@ -287,6 +285,37 @@ fn parallel_pairs(sim: &Simulator, dev: DeviceHandle, allocs: &[AllocationHandle
     last - first
 }
 
+/// One thread per entry of `allocs`, each doing `iters` Lock2+Unlock2 pairs
+/// on its allocation.
+fn parallel_pairs(sim: &Simulator, dev: DeviceHandle, allocs: &[AllocationHandle], iters: u64) -> Duration {
+    parallel(allocs.len(), iters, |t, iters| {
+        let alloc = allocs[t];
+        let mut failed = 0u64;
+        for _ in 0..iters {
+            let (d, a) = black_box((dev, alloc));
+            failed += u64::from(sim.lock2(d, a).is_err());
+            failed += u64::from(sim.unlock2(d, a).is_err());
+        }
+        failed
+    })
+}
+
+/// The same over the idealized table (one slot per cache line, like the
+/// simulator's `AllocSlot`): the hardware's own scaling and same-line cost
+/// in this run, the denominators of T5 and T6.
+fn parallel_baseline_pairs(table: &GenTable<PaddedSlot>, handles: &[u32], iters: u64) -> Duration {
+    parallel(handles.len(), iters, |t, iters| {
+        let handle = handles[t];
+        let mut failed = 0u64;
+        for _ in 0..iters {
+            let h = black_box(handle);
+            failed += u64::from(table.lock(h).is_err());
+            failed += u64::from(table.unlock(h).is_err());
+        }
+        failed
+    })
+}
+
 fn threads(c: &mut Criterion) {
     let mut g = c.benchmark_group("threads");
     let (sim, dev) = device(SimConfig::default());
@@ -298,6 +327,17 @@ fn threads(c: &mut Criterion) {
         g.bench_function(name, |b| b.iter_custom(|iters| parallel_pairs(&sim, dev, &allocs, iters)));
     }
     assert_eq!(sim.query_allocation(dev, a).expect("query").lock_count, 0);
+
+    let table = GenTable::<PaddedSlot>::new(1024);
+    let (h, h2) = (table.handle(517), table.handle(518));
+    let cases: [(&str, Vec<u32>); 3] = [
+        ("baseline_1_thread", vec![h]),
+        ("baseline_2_threads_distinct", vec![h, h2]),
+        ("baseline_2_threads_same", vec![h, h]),
+    ];
+    for (name, handles) in cases {
+        g.bench_function(name, |b| b.iter_custom(|iters| parallel_baseline_pairs(&table, &handles, iters)));
+    }
     g.finish();
 }
 

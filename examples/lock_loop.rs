@@ -14,14 +14,20 @@
 //! * `gen_handle`: the idealized generational-handle + CAS lock of
 //!   perf-anchors.md (the same code as the `baseline/gen_handle_cas` bench,
 //!   `benches/support/gen_handle.rs`): the denominator of the callgrind gate;
-//! * `atomic_pair`, `parking_lot_mutex`: the other floors, for reference.
+//! * `atomic_pair`, `parking_lot_mutex`: the other floors, for reference;
+//! * `err_bad_handle`, `err_device_removed`, `err_busy`, `err_at_limit`:
+//!   one *failing* Lock2 per iteration, set up as the `errors/*` benches
+//!   are (T7's deterministic companion: an error should cost no more
+//!   instructions, and no more locked RMWs, than a successful pair).
 //!
 //! Every mode does the same setup whatever the iteration count, so the
 //! difference of two runs' instruction totals divided by the difference of
 //! their iteration counts is the cost of one pair, setup cancelled out. Each
 //! loop is its own `#[inline(never)]` function named `loop_<mode>`, so its
 //! machine code can be found (and its locked instructions counted) with
-//! `objdump`. A loop that sees any failure exits with status 1.
+//! `objdump`. A loop that sees any failure (for the `err_*` modes: a
+//! success; their error is checked once before the loop) exits with
+//! status 1.
 //!
 //! `footprint <n>` instead creates `n` one-page allocations on one device
 //! and prints the resident memory and the mappings they added, per
@@ -38,7 +44,10 @@ use std::hint::black_box;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering::AcqRel};
 
-use d3dkmt_sim::{ffi, AllocationDesc, AllocationHandle, DeviceHandle, SimConfig, Simulator};
+use d3dkmt_sim::{
+    ffi, AllocationDesc, AllocationHandle, BusyPolicy, DeviceHandle, Error, ExecutionState, HandleKind, SimConfig,
+    Simulator,
+};
 use gen_handle::{GenTable, Slot};
 use windows_sys::Wdk::Graphics::Direct3D::{D3DKMT_LOCK2, D3DKMT_UNLOCK2};
 
@@ -53,6 +62,18 @@ fn loop_rust_raw(sim: &Simulator, dev: DeviceHandle, alloc: AllocationHandle, it
         failed += u64::from(sim.unlock2(d, a).is_err());
     }
     failed
+}
+
+/// One failing Lock2 per iteration (the caller checked the error once);
+/// counts the calls that unexpectedly succeeded.
+#[inline(never)]
+fn loop_lock2_error(sim: &Simulator, dev: DeviceHandle, alloc: AllocationHandle, iters: u64) -> u64 {
+    let mut succeeded = 0;
+    for _ in 0..iters {
+        let (d, a) = black_box((dev, alloc));
+        succeeded += u64::from(sim.lock2(d, a).is_ok());
+    }
+    succeeded
 }
 
 #[inline(never)]
@@ -125,6 +146,39 @@ fn run(mode: &str, iters: u64) -> Result<u64, String> {
             loop_gen_handle(&table, table.handle(517), iters)
         }
         "atomic_pair" => loop_atomic_pair(&AtomicU64::new(0), iters),
+        "err_bad_handle" | "err_device_removed" | "err_busy" | "err_at_limit" => {
+            let config = match mode {
+                "err_busy" => SimConfig::default().busy_policy(BusyPolicy::Fail),
+                "err_at_limit" => SimConfig::default().max_lock_references(1),
+                _ => SimConfig::default(),
+            };
+            let sim = Simulator::new(config).map_err(|e| e.to_string())?;
+            let dev = device(&sim);
+            let alloc = sim.create_allocation(dev, AllocationDesc::new(PAGE)).map_err(|e| e.to_string())?;
+            let expected = match mode {
+                "err_bad_handle" => {
+                    sim.destroy_allocations(dev, &[alloc]).map_err(|e| e.to_string())?;
+                    Error::InvalidHandle(HandleKind::Allocation)
+                }
+                "err_device_removed" => {
+                    sim.remove_device(dev, ExecutionState::Reset).map_err(|e| e.to_string())?;
+                    Error::DeviceRemoved
+                }
+                "err_busy" => {
+                    sim.submit(dev, &[alloc]).map_err(|e| e.to_string())?;
+                    Error::AllocationBusy
+                }
+                _ => {
+                    sim.lock2(dev, alloc).map_err(|e| e.to_string())?;
+                    Error::TooManyReferences
+                }
+            };
+            let got = sim.lock2(dev, alloc);
+            if got != Err(expected) {
+                return Err(format!("{mode}: Lock2 returned {got:?}, expected Err({expected:?})"));
+            }
+            loop_lock2_error(&sim, dev, alloc, iters)
+        }
         "parking_lot_mutex" => loop_parking_lot_mutex(&parking_lot::Mutex::new(0), iters),
         _ => return Err(format!("unknown mode `{mode}`")),
     })
@@ -168,6 +222,7 @@ fn footprint(n: usize) -> Result<(), String> {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let usage = "usage: lock_loop <rust_raw|c_abi|gen_handle|atomic_pair|parking_lot_mutex> <iterations>\n       \
+                 lock_loop <err_bad_handle|err_device_removed|err_busy|err_at_limit> <iterations>\n       \
                  lock_loop footprint <allocations>";
     let (Some(mode), Some(Ok(n))) = (args.get(1), args.get(2).map(|s| s.parse::<u64>())) else {
         eprintln!("{usage}");
