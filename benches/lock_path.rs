@@ -170,7 +170,7 @@ fn uncontended(c: &mut Criterion) {
     assert_eq!(sim.query_allocation(dev, alloc).expect("query").lock_count, 0);
 
     // The C ABI acts on the process-wide simulator.
-    ffi::replace_current(SimConfig::default()).expect("replace the process-wide simulator");
+    ffi::reset_current(SimConfig::default()).expect("replace the process-wide simulator");
     let global = ffi::current();
     let adapter = global.enum_adapters(1).expect("adapter")[0].handle;
     let gdev = global.create_device(adapter).expect("device");

@@ -132,7 +132,7 @@ fn run(mode: &str, iters: u64) -> Result<u64, String> {
             loop_rust_raw(&sim, dev, alloc, iters)
         }
         "c_abi" => {
-            ffi::replace_current(SimConfig::default()).map_err(|e| e.to_string())?;
+            ffi::reset_current(SimConfig::default()).map_err(|e| e.to_string())?;
             let sim = ffi::current();
             let dev = device(sim);
             let alloc = sim.create_allocation(dev, AllocationDesc::new(PAGE)).map_err(|e| e.to_string())?;

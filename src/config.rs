@@ -64,7 +64,8 @@ pub struct SimConfig {
     pub max_lock_references: u32,
     /// What Lock2 does with a busy allocation (default [`BusyPolicy::Fail`]).
     pub busy_policy: BusyPolicy,
-    /// Bound of every wait on busy work (default 1 s).
+    /// Bound of every wait on busy work (default 1 s, at most
+    /// [`MAX_WAIT_TIMEOUT`]).
     pub wait_timeout: Duration,
     /// Memory budget of each adapter in bytes (default 4 GiB).
     pub adapter_memory: u64,
@@ -88,6 +89,10 @@ impl Default for SimConfig {
 
 /// Most adapters one simulator models (abi.md §9).
 pub const MAX_ADAPTERS: u32 = 16;
+
+/// The longest wait timeout: what `SIMKMT_CONFIG.WaitTimeoutMs` can say
+/// (about 49.7 days). No wait is unbounded (abi.md §8).
+pub const MAX_WAIT_TIMEOUT: Duration = Duration::from_millis(u32::MAX as u64);
 
 impl SimConfig {
     /// Sets [`SimConfig::adapter_count`].
@@ -137,6 +142,9 @@ impl SimConfig {
         if self.max_lock_references == 0 {
             return Err(Error::InvalidParameter("the lock-reference limit must be >= 1"));
         }
+        if self.wait_timeout > MAX_WAIT_TIMEOUT {
+            return Err(Error::InvalidParameter("the wait timeout must be at most u32::MAX milliseconds"));
+        }
         Ok(())
     }
 
@@ -175,7 +183,9 @@ impl SimConfig {
                         _ => return Err(err()),
                     }
                 }
-                "wait_timeout_ms" => config.wait_timeout = Duration::from_millis(nonzero_or(num(value)?, 1000)),
+                "wait_timeout_ms" => {
+                    config.wait_timeout = Duration::from_millis(u64::from(nonzero_or(num32(value)?, 1000)))
+                }
                 "adapter_memory" => {
                     let (digits, shift) = match value.char_indices().last() {
                         Some((i, c)) if c.is_ascii_alphabetic() => {
@@ -236,6 +246,8 @@ mod tests {
         assert_eq!(SimConfig::parse("").unwrap(), SimConfig::default());
         assert_eq!(SimConfig::parse("adapter_memory=1t").unwrap().adapter_memory, 1 << 40);
         assert_eq!(SimConfig::parse("adapter_memory=4096").unwrap().adapter_memory, 4096);
+        assert!(SimConfig::default().wait_timeout(Duration::MAX).validate().is_err());
+        assert!(SimConfig::default().wait_timeout(MAX_WAIT_TIMEOUT).validate().is_ok());
     }
 
     #[test]
@@ -249,6 +261,7 @@ mod tests {
             "adapter_memory=99999999999T",
             "colour=blue",
             "seed=-1",
+            "wait_timeout_ms=4294967296",
         ] {
             assert!(SimConfig::parse(bad).is_err(), "{bad}");
         }

@@ -220,26 +220,58 @@ impl<T: Default> Table<T> {
         self.segments.get(seg)?.get()?.get(off)
     }
 
-    /// Reserves a slot index for a new object. The caller initialises the
-    /// slot and publishes it; on failure it hands the index back with
-    /// [`Table::release`]. `None` when every index is in use.
-    pub(crate) fn acquire(&self) -> Option<(u32, &T)> {
+    /// Reserves `n` slot indices for new objects, all or none: `None` (and
+    /// nothing changed) when fewer than `n` are free. The caller initialises
+    /// each slot and publishes it; it reserves only once nothing else can
+    /// fail.
+    ///
+    /// A freed index is reused only while more than [`QUARANTINE`] freed
+    /// indices wait, also once fresh indices run out: the table then reports
+    /// itself full rather than reissue a handle early.
+    pub(crate) fn acquire_n(&self, n: usize) -> Option<Vec<(u32, &T)>> {
         let mut free = self.free.lock();
-        let index = if free.quarantine.len() > QUARANTINE {
-            free.quarantine.pop_front()?
-        } else if free.next_fresh <= INDEX_MASK {
-            free.next_fresh += 1;
-            free.next_fresh - 1
-        } else {
-            free.quarantine.pop_front()?
-        };
+        let reusable = free.quarantine.len().saturating_sub(QUARANTINE);
+        let fresh = (INDEX_MASK as usize + 1) - free.next_fresh as usize;
+        if n > reusable + fresh {
+            return None;
+        }
+        let from_quarantine = n.min(reusable);
+        let mut indices: Vec<u32> = free.quarantine.drain(..from_quarantine).collect();
+        let start = free.next_fresh;
+        free.next_fresh += (n - from_quarantine) as u32;
+        indices.extend(start..free.next_fresh);
         drop(free);
+        Some(indices.into_iter().map(|index| (index, self.slot_or_grow(index))).collect())
+    }
+
+    /// Reserves one slot index; see [`Table::acquire_n`].
+    pub(crate) fn acquire(&self) -> Option<(u32, &T)> {
+        self.acquire_n(1)?.pop()
+    }
+
+    /// The slot at `index`, allocating its segment on first use.
+    fn slot_or_grow(&self, index: u32) -> &T {
         let (seg, off) = Self::locate(index);
         let segment = self.segments[seg].get_or_init(|| {
             let len = 1usize << (seg as u32 + FIRST_SEGMENT_BITS);
             (0..len).map(|_| T::default()).collect()
         });
-        Some((index, &segment[off]))
+        &segment[off]
+    }
+
+    /// Forgets every object: the free list starts over from index 0 and
+    /// `clear` is called on every slot handed out so far, so the table hands
+    /// out the same handles as a new one. Slots and segments stay allocated
+    /// (a racing reader still reads valid memory) and are reused.
+    pub(crate) fn reset(&self, mut clear: impl FnMut(&T)) {
+        let mut free = self.free.lock();
+        for index in 0..free.next_fresh {
+            if let Some(slot) = self.get(index) {
+                clear(slot);
+            }
+        }
+        free.next_fresh = 0;
+        free.quarantine.clear();
     }
 
     /// Returns a slot index to the quarantine (after its object died).
@@ -293,6 +325,38 @@ mod tests {
             }
         }
         assert_eq!(Table::<u8>::locate(INDEX_MASK).0, SEGMENTS - 1);
+    }
+
+    #[test]
+    fn acquire_n_is_all_or_nothing() {
+        let table = Table::<u8>::new();
+        let taken = table.acquire_n(3).unwrap();
+        assert_eq!(taken.iter().map(|t| t.0).collect::<Vec<_>>(), [0, 1, 2]);
+        assert!(table.acquire_n(INDEX_MASK as usize).is_none());
+        assert_eq!(table.acquire().unwrap().0, 3, "a refused request took nothing");
+    }
+
+    #[test]
+    fn a_full_table_does_not_reuse_early() {
+        let table = Table::<u8>::new();
+        // Use up every fresh index but one, free one slot, take the last.
+        let all = table.acquire_n(INDEX_MASK as usize).unwrap();
+        table.release(all[7].0);
+        assert_eq!(table.acquire().unwrap().0, INDEX_MASK);
+        // The freed slot waits alone in quarantine: the table is full.
+        assert!(table.acquire().is_none());
+    }
+
+    #[test]
+    fn reset_starts_over() {
+        let table = Table::<u8>::new();
+        let (a, _) = table.acquire().unwrap();
+        table.release(a);
+        table.acquire_n(5).unwrap();
+        let mut cleared = 0;
+        table.reset(|_| cleared += 1);
+        assert_eq!(cleared, 6);
+        assert_eq!(table.acquire().unwrap().0, 0);
     }
 
     #[test]

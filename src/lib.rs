@@ -61,7 +61,7 @@ mod sim;
 mod status;
 mod sync;
 
-pub use config::{BusyPolicy, ConfigParseError, SimConfig, MAX_ADAPTERS};
+pub use config::{BusyPolicy, ConfigParseError, SimConfig, MAX_ADAPTERS, MAX_WAIT_TIMEOUT};
 pub use error::{status_of, Error, Result};
 pub use fault::{Fault, FaultAction, FaultCall};
 pub use handle::{AdapterHandle, AllocationHandle, DeviceHandle, HandleKind};

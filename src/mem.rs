@@ -29,8 +29,13 @@ pub(crate) enum Backing {
     Gone,
     /// Simulator memory: an anonymous mapping, unmapped on drop.
     Mapped(#[allow(dead_code)] MmapMut),
-    /// Caller memory (`pSystemMem`), borrowed.
-    Caller,
+    /// Caller memory (`pSystemMem`), borrowed; the simulator reads and
+    /// writes only its first `len` bytes (the size the caller asked for,
+    /// which may be less than the page-rounded allocation).
+    Caller {
+        /// Bytes of caller memory the simulator may touch.
+        len: usize,
+    },
 }
 
 impl Backing {
@@ -42,14 +47,17 @@ impl Backing {
         Ok((Backing::Mapped(map), base))
     }
 
-    /// The memory `base..base + len` of a live backing, for as long as the
-    /// borrow of `self` (the caller holds the slot's backing lock).
-    /// `None` once the allocation is gone.
+    /// The memory `base..base + len` of a live backing (clamped to what
+    /// caller memory provides), for as long as the borrow of `self` (the
+    /// caller holds the slot's backing lock). `None` once the allocation is
+    /// gone.
     pub(crate) fn view(&self, base: usize, len: usize) -> Option<View<'_>> {
-        match self {
-            Backing::Gone => None,
-            Backing::Mapped(_) | Backing::Caller => Some(View { base, len, _owner: core::marker::PhantomData }),
-        }
+        let len = match *self {
+            Backing::Gone => return None,
+            Backing::Mapped(_) => len,
+            Backing::Caller { len: caller } => len.min(caller),
+        };
+        Some(View { base, len, _owner: core::marker::PhantomData })
     }
 }
 
@@ -58,7 +66,7 @@ impl std::fmt::Debug for Backing {
         f.write_str(match self {
             Backing::Gone => "Gone",
             Backing::Mapped(_) => "Mapped",
-            Backing::Caller => "Caller",
+            Backing::Caller { .. } => "Caller",
         })
     }
 }
@@ -100,42 +108,66 @@ impl View<'_> {
 
     /// Device removal: every page the caller ever wrote now reads 0xDD.
     ///
-    /// A page is taken as written when it is resident (`mincore`) or, on a
-    /// host with swap, swapped out (`/proc/self/pagemap`). Pages never
+    /// The simulator cannot see writes through raw pointers, so it asks the
+    /// kernel which pages are backed: a page counts as written when it is
+    /// resident or, on a host with swap, swapped out. Without swap `mincore`
+    /// answers for a whole chunk in one call, and a chunk with no resident
+    /// page is skipped with one compare; with swap `/proc/self/pagemap` is
+    /// read a chunk at a time (bit 63 present, bit 62 swapped). Pages never
     /// touched stay unbacked and read as zero, so a huge, mostly untouched
     /// allocation is not committed by its removal. The mapping itself stays
     /// valid until the allocation is destroyed.
+    ///
+    /// A thread writing through a stale pointer at the same moment races
+    /// with these stores, as it would race with a GPU reset; the simulator
+    /// never reads the bytes, so the race can only decide which value lands.
     pub(crate) fn lose_content(&self) {
+        use std::os::unix::fs::FileExt;
+        const CHUNK: usize = 1 << 16;
+        const PRESENT_OR_SWAPPED: u64 = 3 << 62;
         let page = host_page_size();
         let pages = self.len.div_ceil(page);
-        let mut pagemap = if host_has_swap() { std::fs::File::open("/proc/self/pagemap").ok() } else { None };
-        const CHUNK: usize = 1 << 16;
-        let mut vec = vec![0u8; CHUNK.min(pages)];
-        let untouched = vec![0u8; vec.len()];
+        let pagemap = if host_has_swap() { std::fs::File::open("/proc/self/pagemap").ok() } else { None };
+        let mut resident = vec![0u8; CHUNK.min(pages)];
+        let untouched = vec![0u8; resident.len()];
+        let mut entries = vec![0u8; if pagemap.is_some() { 8 * resident.len() } else { 0 }];
+        let fill = |index: usize| {
+            let offset = index * page;
+            let bytes = page.min(self.len - offset);
+            // SAFETY: `offset..offset+bytes` is inside the memory (see
+            // `read`), which is writable.
+            unsafe { core::ptr::write_bytes(self.ptr().add(offset), LOST_CONTENT_BYTE, bytes) };
+        };
         let mut first = 0;
         while first < pages {
             let n = CHUNK.min(pages - first);
             let start = self.base + first * page;
+            if let Some(map) = &pagemap {
+                let at = (start / page * 8) as u64;
+                if map.read_exact_at(&mut entries[..8 * n], at).is_ok() {
+                    for (i, entry) in entries[..8 * n].chunks_exact(8).enumerate() {
+                        let mut e = [0u8; 8];
+                        e.copy_from_slice(entry);
+                        if u64::from_ne_bytes(e) & PRESENT_OR_SWAPPED != 0 {
+                            fill(first + i);
+                        }
+                    }
+                    first += n;
+                    continue;
+                }
+            }
             let span = (n * page).min(self.len - first * page);
             // SAFETY: `start..start+span` lies inside the allocation's
-            // memory (see `read`) and `vec` has one byte per page of it.
-            let rc = unsafe { libc::mincore(start as *mut libc::c_void, span, vec.as_mut_ptr()) };
-            if rc == 0 && pagemap.is_none() && vec[..n] == untouched[..n] {
-                // No page of this chunk is resident (one memcmp, so a huge,
-                // mostly untouched allocation is scanned quickly).
-                first += n;
-                continue;
-            }
-            for (i, &state) in vec[..n].iter().enumerate() {
-                let written = rc != 0 // mincore refused (odd caller memory): assume written
-                    || state & 1 == 1
-                    || pagemap.as_mut().is_some_and(|f| page_swapped(f, start + i * page, page));
-                if written {
-                    let offset = (first + i) * page;
-                    let bytes = page.min(self.len - offset);
-                    // SAFETY: `offset..offset+bytes` is inside the memory
-                    // (see `read`), which is writable.
-                    unsafe { core::ptr::write_bytes(self.ptr().add(offset), LOST_CONTENT_BYTE, bytes) };
+            // memory (see `read`) and `resident` has one byte per page of it.
+            let rc = unsafe { libc::mincore(start as *mut libc::c_void, span, resident.as_mut_ptr()) };
+            if rc != 0 {
+                // mincore refused (odd caller memory): take every page as written.
+                (first..first + n).for_each(fill);
+            } else if resident[..n] != untouched[..n] {
+                for (i, &state) in resident[..n].iter().enumerate() {
+                    if state & 1 == 1 {
+                        fill(first + i);
+                    }
                 }
             }
             first += n;
@@ -160,15 +192,6 @@ fn host_page_size() -> usize {
 
 fn host_has_swap() -> bool {
     std::fs::read_to_string("/proc/swaps").is_ok_and(|s| s.lines().count() > 1)
-}
-
-fn page_swapped(pagemap: &mut std::fs::File, addr: usize, page: usize) -> bool {
-    use std::io::{Read, Seek, SeekFrom};
-    let mut entry = [0u8; 8];
-    let at = (addr / page * 8) as u64;
-    pagemap.seek(SeekFrom::Start(at)).is_ok()
-        && pagemap.read_exact(&mut entry).is_ok()
-        && u64::from_ne_bytes(entry) & (1 << 62) != 0
 }
 
 /// Resident set size of this process in bytes (from `/proc/self/statm`), for
@@ -241,12 +264,14 @@ impl SystemMemory {
     /// # Safety
     ///
     /// From the moment an allocation is created over it until that allocation
-    /// is destroyed (directly, with its device, or by dropping the
-    /// simulator), `ptr..ptr + len` must be valid for reads and writes and
-    /// must not be freed: the simulator writes to it (for example, content
-    /// loss on device removal). `len` must cover the page-rounded size of the
-    /// allocation, and `ptr` must be aligned to the adapter page size (the
-    /// simulator checks the alignment).
+    /// is destroyed (directly, with its device, by a reset, or by dropping
+    /// the simulator), `ptr..ptr + len` must be valid for reads and writes
+    /// and must not be freed: the simulator writes to it (for example,
+    /// content loss on device removal). The simulator itself never touches
+    /// memory past `len`; the allocation's size must not exceed `len` and
+    /// `ptr` must be aligned to the adapter page size (both checked at
+    /// creation). The allocation is page-rounded, so a lock's [`crate::Mapping`]
+    /// may extend past `len`: those bytes are not backed by this memory.
     pub unsafe fn new(ptr: *mut u8, len: usize) -> Self {
         SystemMemory { addr: ptr as usize, len }
     }
@@ -268,6 +293,6 @@ impl SystemMemory {
 
     /// The owner and base address of an allocation over this memory.
     pub(crate) fn backing(&self) -> (Backing, usize) {
-        (Backing::Caller, self.addr)
+        (Backing::Caller { len: self.len }, self.addr)
     }
 }

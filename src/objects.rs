@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use crate::error::{Error, Result};
 use crate::mem::{Backing, SystemMemory};
-use crate::sync::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Condvar, Mutex};
+use crate::sync::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Condvar, Mutex, Ordering};
 
 // === public value types ===
 
@@ -279,14 +279,29 @@ pub enum Pages<'a> {
 
 // === slots ===
 
-/// A physical adapter: fixed for the simulator's life.
+/// A physical adapter. A simulator has [`crate::MAX_ADAPTERS`] of them, of
+/// which the configured count are present; a reset reconfigures them in
+/// place.
+#[derive(Default)]
 pub(crate) struct Adapter {
-    pub(crate) luid: Luid,
-    pub(crate) budget: u64,
+    /// The LUID, packed as `HighPart << 32 | LowPart`.
+    luid: AtomicU64,
+    pub(crate) budget: AtomicU64,
     pub(crate) used: AtomicU64,
     pub(crate) removed: AtomicBool,
     /// Live devices (slot indices). Lock order: this, then a device's inner.
     pub(crate) devices: Mutex<HashSet<u32>>,
+}
+
+impl Adapter {
+    pub(crate) fn luid(&self) -> Luid {
+        let packed = self.luid.load(Ordering::Relaxed);
+        Luid { low: packed as u32, high: (packed >> 32) as i32 }
+    }
+
+    pub(crate) fn set_luid(&self, luid: Luid) {
+        self.luid.store(u64::from(luid.low) | (u64::from(luid.high as u32) << 32), Ordering::Relaxed);
+    }
 }
 
 /// An opened adapter handle.

@@ -3,14 +3,16 @@
 
 use std::collections::{HashSet, VecDeque};
 
-use crate::config::SimConfig;
+use std::time::Duration;
+
+use crate::config::{BusyPolicy, SimConfig, MAX_ADAPTERS};
 use crate::error::{Error, Result};
 use crate::fault::{Fault, FaultCall, FaultPlan, Fired};
 use crate::handle::{AdapterHandle, AllocationHandle, DeviceHandle, HandleKind, Key, Table, GEN_MASK};
 use crate::lock::state::{self, BUSY, COUNT_MASK, LIVE, REMOVED};
 use crate::mem::{self, Backing};
 use crate::objects::*;
-use crate::sync::{AtomicBool, AtomicU64, Mutex, MutexGuard, Ordering::*};
+use crate::sync::{AtomicU32, AtomicU64, Mutex, MutexGuard, Ordering::*};
 
 /// A simulated machine: its adapters, their devices and allocations, the
 /// lock engine and the fault plan.
@@ -40,11 +42,22 @@ use crate::sync::{AtomicBool, AtomicU64, Mutex, MutexGuard, Ordering::*};
 /// # Ok::<(), Error>(())
 /// ```
 pub struct Simulator {
-    pub(crate) config: SimConfig,
-    pub(crate) page_size: u64,
-    pub(crate) limit: u32,
-    /// Lock2's fast path checks BUSY unless the busy policy is Ignore.
-    pub(crate) lock2_checks_busy: bool,
+    /// The lock-reference limit. Read by every lock; written only by
+    /// [`Simulator::reset`].
+    pub(crate) limit: AtomicU32,
+    /// `state::fast_lock_mask` under the busy policy: what Lock2's fast path
+    /// compares the allocation word with (BUSY is in it unless the policy
+    /// is Ignore).
+    pub(crate) lock2_mask: AtomicU64,
+    /// The adapters' page size in bytes.
+    pub(crate) page_size: AtomicU64,
+    busy_policy: AtomicU32,
+    wait_timeout_ns: AtomicU64,
+    /// How many of `adapters` are configured.
+    adapter_count: AtomicU32,
+    /// The configuration in force; its mutex also serialises resets.
+    config: Mutex<SimConfig>,
+    /// [`MAX_ADAPTERS`] adapters, the first `adapter_count` configured.
     pub(crate) adapters: Box<[Adapter]>,
     pub(crate) adapter_handles: Table<AdapterHandleSlot>,
     pub(crate) devices: Table<DeviceSlot>,
@@ -65,7 +78,13 @@ fn splitmix64(mut x: u64) -> u64 {
 
 impl std::fmt::Debug for Simulator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Simulator").field("config", &self.config).finish_non_exhaustive()
+        // Never blocks: a reset in progress prints a placeholder.
+        let mut d = f.debug_struct("Simulator");
+        match self.config.try_lock() {
+            Some(config) => d.field("config", &*config),
+            None => d.field("config", &format_args!("<resetting>")),
+        };
+        d.finish_non_exhaustive()
     }
 }
 
@@ -74,56 +93,138 @@ impl Simulator {
     /// configuration is out of range ([`SimConfig::validate`]).
     pub fn new(config: SimConfig) -> Result<Self> {
         config.validate()?;
-        let r = splitmix64(config.seed);
-        let adapters = (0..config.adapter_count)
-            .map(|i| Adapter {
-                // Seeded, unique within the simulator, never zero.
-                luid: Luid { low: ((r as u32) & 0xFFFF_0000) | 0x100 | i, high: ((r >> 32) as i32) & 0x7FFF },
-                budget: config.adapter_memory,
-                used: AtomicU64::new(0),
-                removed: AtomicBool::new(false),
-                devices: Mutex::new(HashSet::new()),
-            })
-            .collect();
-        Ok(Simulator {
-            page_size: u64::from(config.page_size),
-            limit: config.max_lock_references,
-            lock2_checks_busy: config.busy_policy != crate::BusyPolicy::Ignore,
-            adapters,
+        let sim = Simulator {
+            limit: AtomicU32::new(0),
+            lock2_mask: AtomicU64::new(0),
+            page_size: AtomicU64::new(0),
+            busy_policy: AtomicU32::new(0),
+            wait_timeout_ns: AtomicU64::new(0),
+            adapter_count: AtomicU32::new(0),
+            config: Mutex::new(config.clone()),
+            adapters: (0..MAX_ADAPTERS).map(|_| Adapter::default()).collect(),
             adapter_handles: Table::new(),
             devices: Table::new(),
             allocations: Table::new(),
             faults: FaultPlan::default(),
-            config,
-        })
+        };
+        sim.configure(&config);
+        Ok(sim)
     }
 
-    /// The configuration this simulator was built from.
-    pub fn config(&self) -> &SimConfig {
-        &self.config
+    /// Applies a validated configuration to an empty simulator.
+    fn configure(&self, config: &SimConfig) {
+        let r = splitmix64(config.seed);
+        for (i, adapter) in self.adapters.iter().enumerate() {
+            // Seeded, unique within the simulator, never zero.
+            adapter.set_luid(Luid {
+                low: ((r as u32) & 0xFFFF_0000) | 0x100 | i as u32,
+                high: ((r >> 32) as i32) & 0x7FFF,
+            });
+            adapter.budget.store(config.adapter_memory, Relaxed);
+            adapter.used.store(0, Relaxed);
+            adapter.removed.store(false, Relaxed);
+        }
+        self.page_size.store(u64::from(config.page_size), Relaxed);
+        self.limit.store(config.max_lock_references, Relaxed);
+        let check_busy = config.busy_policy != BusyPolicy::Ignore;
+        self.lock2_mask.store(state::fast_lock_mask(check_busy), Relaxed);
+        self.busy_policy.store(config.busy_policy.to_raw(), Relaxed);
+        self.wait_timeout_ns.store(config.wait_timeout.as_nanos() as u64, Relaxed);
+        self.adapter_count.store(config.adapter_count, Release);
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> SimConfig {
+        self.config.lock().clone()
+    }
+
+    /// `SimKmtReset`: replaces this simulator by a new one built from
+    /// `config`, in place. Every object is destroyed (devices, allocations
+    /// and their memory, adapter handles) and every fault disarmed; the
+    /// handles issued afterwards are the ones a new simulator would issue, so
+    /// a replay from a reset is deterministic. An invalid configuration is
+    /// `InvalidParameter` and changes nothing.
+    ///
+    /// Calls racing a reset on other threads stay memory-safe but may act on
+    /// either simulator's objects; handles of the old one may name objects of
+    /// the new one (abi.md §3 allows handles to repeat across a reset).
+    ///
+    /// ```
+    /// use d3dkmt_sim::*;
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let adapter = sim.enum_adapters(1)?[0].handle;
+    /// let device = sim.create_device(adapter)?;
+    /// assert!(sim.reset(SimConfig::default().adapters(17)).is_err());
+    /// assert_eq!(sim.device_state(device)?, ExecutionState::Active, "a failed reset changes nothing");
+    ///
+    /// sim.reset(SimConfig::default().adapters(2))?;
+    /// assert_eq!(sim.adapter_count(), 2);
+    /// assert_eq!(sim.enum_adapters(2)?[0].handle, adapter, "the same handles as a new simulator");
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn reset(&self, config: SimConfig) -> Result<()> {
+        config.validate()?;
+        let mut current = self.config.lock();
+        self.faults.clear();
+        self.destroy_all();
+        self.allocations.reset(|slot| slot.word.store(0, Release));
+        self.devices.reset(|slot| slot.word.store(0, Release));
+        self.adapter_handles.reset(|slot| slot.word.store(0, Release));
+        self.configure(&config);
+        *current = config;
+        Ok(())
+    }
+
+    /// The busy policy in force.
+    pub(crate) fn busy_policy(&self) -> BusyPolicy {
+        BusyPolicy::from_raw(self.busy_policy.load(Relaxed)).unwrap_or_default()
+    }
+
+    /// The bound of every wait on busy work.
+    pub(crate) fn wait_timeout(&self) -> Duration {
+        Duration::from_nanos(self.wait_timeout_ns.load(Relaxed))
+    }
+
+    /// The configured adapters (removed ones included).
+    fn configured_adapters(&self) -> &[Adapter] {
+        &self.adapters[..self.adapter_count.load(Acquire) as usize]
     }
 
     // === handle resolution (shared by every entry point) ===
 
-    /// Resolves a device handle to its live slot (abi.md §5 rule 2).
+    /// Resolves a device handle to its live slot (abi.md §5 rule 2),
+    /// returning the device word it checked.
     #[inline]
-    pub(crate) fn device_slot(&self, raw: u32) -> Result<(&DeviceSlot, Key)> {
+    pub(crate) fn device_slot(&self, raw: u32) -> Result<(&DeviceSlot, Key, u64)> {
         let key = Key::decode(raw, HandleKind::Device).ok_or(Error::InvalidHandle(HandleKind::Device))?;
         let slot = self.devices.get(key.index).ok_or(Error::InvalidHandle(HandleKind::Device))?;
-        if !state::is_live(slot.word.load(Acquire), key.gen) {
+        let word = slot.word.load(Acquire);
+        if !state::is_live(word, key.gen) {
             return Err(Error::InvalidHandle(HandleKind::Device));
+        }
+        Ok((slot, key, word))
+    }
+
+    /// Resolves a device that must also not be removed (rules 2 and 3),
+    /// both decided on one load of its word.
+    #[inline]
+    pub(crate) fn active_device(&self, raw: u32) -> Result<(&DeviceSlot, Key)> {
+        let (slot, key, word) = self.device_slot(raw)?;
+        if word & DEVICE_REASON_MASK != 0 {
+            return Err(Error::DeviceRemoved);
         }
         Ok((slot, key))
     }
 
-    /// Resolves a device that must also not be removed (rules 2 and 3).
-    #[inline]
-    pub(crate) fn active_device(&self, raw: u32) -> Result<(&DeviceSlot, Key)> {
-        let (slot, key) = self.device_slot(raw)?;
-        if slot.word.load(Acquire) & DEVICE_REASON_MASK != 0 {
-            return Err(Error::DeviceRemoved);
-        }
-        Ok((slot, key))
+    /// `DeviceRemoved` for a call that found REMOVED in an allocation word of
+    /// `dev`. Removal marks the allocation words before it publishes the
+    /// device's reason, under the device lock; waiting for that lock here
+    /// means no call can see the device active after this one reported it
+    /// removed.
+    #[cold]
+    pub(crate) fn removed(dev: &DeviceSlot) -> Error {
+        drop(dev.inner.lock());
+        Error::DeviceRemoved
     }
 
     /// Resolves an allocation handle that must belong to `device`
@@ -150,7 +251,13 @@ impl Simulator {
             return Err(err);
         }
         let index = slot.adapter.load(Relaxed);
-        Ok((&self.adapters[index as usize], index))
+        Ok((self.adapter(index), index))
+    }
+
+    /// The adapter at `index` (any index: out of range reads the last one,
+    /// which only a call racing a reset to fewer adapters can ask for).
+    pub(crate) fn adapter(&self, index: u32) -> &Adapter {
+        &self.adapters[(index as usize).min(self.adapters.len() - 1)]
     }
 
     // === faults ===
@@ -169,7 +276,7 @@ impl Simulator {
     fn fault_point_slow(&self, call: FaultCall, device: u32, adapter: u32) -> Result<()> {
         let Fired { remove_device, reset_adapter } = self.faults.on_call(call)?;
         let adapter = if call.names_device() {
-            self.device_slot(device).ok().map(|(slot, _)| slot.adapter.load(Relaxed))
+            self.device_slot(device).ok().map(|(slot, _, _)| slot.adapter.load(Relaxed))
         } else {
             self.adapter_of_handle(adapter).ok().map(|(_, index)| index)
         };
@@ -200,39 +307,36 @@ impl Simulator {
 
     /// Number of adapters enumeration reports (removed ones disappear).
     pub fn adapter_count(&self) -> usize {
-        self.adapters.iter().filter(|a| !a.removed.load(Acquire)).count()
+        self.configured_adapters().iter().filter(|a| !a.removed.load(Acquire)).count()
     }
 
     /// `D3DKMTEnumAdapters2`: opens one new handle per present adapter. With
     /// room for fewer than [`Simulator::adapter_count`] entries it fails with
     /// `BufferTooSmall` and opens nothing.
     pub fn enum_adapters(&self, capacity: usize) -> Result<Vec<AdapterInfo>> {
-        let present: Vec<u32> =
-            (0..self.adapters.len() as u32).filter(|&i| !self.adapters[i as usize].removed.load(Acquire)).collect();
+        let present: Vec<u32> = (0..self.configured_adapters().len() as u32)
+            .filter(|&i| !self.adapters[i as usize].removed.load(Acquire))
+            .collect();
         if present.len() > capacity {
             return Err(Error::BufferTooSmall { needed: present.len() });
         }
-        let mut out = Vec::with_capacity(present.len());
-        for index in present {
-            match self.open_adapter_index(index) {
-                Ok(handle) => out.push(AdapterInfo { handle, luid: self.adapters[index as usize].luid }),
-                Err(e) => {
-                    for info in &out {
-                        let _ = self.close_adapter(info.handle);
-                    }
-                    return Err(e);
-                }
-            }
-        }
-        Ok(out)
+        let slots = self.adapter_handles.acquire_n(present.len()).ok_or(Error::NoMemory)?;
+        Ok(present
+            .into_iter()
+            .zip(slots)
+            .map(|(index, (slot_index, slot))| AdapterInfo {
+                handle: Self::open_adapter_slot(slot_index, slot, index),
+                luid: self.adapters[index as usize].luid(),
+            })
+            .collect())
     }
 
-    fn open_adapter_index(&self, index: u32) -> Result<AdapterHandle> {
-        let (slot_index, slot) = self.adapter_handles.acquire().ok_or(Error::NoMemory)?;
+    /// Publishes an adapter handle in a reserved slot.
+    fn open_adapter_slot(slot_index: u32, slot: &AdapterHandleSlot, adapter: u32) -> AdapterHandle {
         let gen = (state::gen(slot.word.load(Relaxed)) + 1) & GEN_MASK;
-        slot.adapter.store(index, Relaxed);
+        slot.adapter.store(adapter, Relaxed);
         slot.word.store(state::fresh(gen, false), Release);
-        Ok(AdapterHandle::from_key(Key { index: slot_index, gen }))
+        AdapterHandle::from_key(Key { index: slot_index, gen })
     }
 
     /// `D3DKMTOpenAdapterFromLuid`: unknown or removed LUID is
@@ -240,11 +344,12 @@ impl Simulator {
     pub fn open_adapter_from_luid(&self, luid: Luid) -> Result<AdapterHandle> {
         self.fault_point(FaultCall::OpenAdapter, 0, 0)?;
         let index = self
-            .adapters
+            .configured_adapters()
             .iter()
-            .position(|a| a.luid == luid && !a.removed.load(Acquire))
+            .position(|a| a.luid() == luid && !a.removed.load(Acquire))
             .ok_or(Error::InvalidParameter("no present adapter has this LUID"))?;
-        self.open_adapter_index(index as u32)
+        let (slot_index, slot) = self.adapter_handles.acquire().ok_or(Error::NoMemory)?;
+        Ok(Self::open_adapter_slot(slot_index, slot, index as u32))
     }
 
     /// `D3DKMTCloseAdapter`. Devices created through the handle live on.
@@ -268,7 +373,7 @@ impl Simulator {
 
     /// The LUID of an open adapter handle.
     pub fn adapter_luid(&self, adapter: AdapterHandle) -> Result<Luid> {
-        Ok(self.adapter_of_handle(adapter.raw())?.0.luid)
+        Ok(self.adapter_of_handle(adapter.raw())?.0.luid())
     }
 
     /// `SimKmtResetAdapter`: a TDR. Every live device of the adapter is
@@ -284,7 +389,7 @@ impl Simulator {
     }
 
     fn reset_adapter_index(&self, index: u32) -> Result<()> {
-        let adapter = &self.adapters[index as usize];
+        let adapter = self.adapter(index);
         let devices = adapter.devices.lock();
         if adapter.removed.load(Acquire) {
             return Err(Error::DeviceRemoved);
@@ -361,8 +466,8 @@ impl Simulator {
     }
 
     fn destroy_device_body(&self, raw: u32) -> Result<()> {
-        let (slot, key) = self.device_slot(raw)?;
-        let adapter = &self.adapters[slot.adapter.load(Relaxed) as usize];
+        let (slot, key, _) = self.device_slot(raw)?;
+        let adapter = self.adapter(slot.adapter.load(Relaxed));
         let mut devices = adapter.devices.lock();
         let mut inner = slot.inner.lock();
         let word = slot.word.load(Acquire);
@@ -395,8 +500,8 @@ impl Simulator {
         if state_type != DEVICE_STATE_EXECUTION {
             return Err(Error::InvalidParameter("only D3DKMT_DEVICESTATE_EXECUTION is supported"));
         }
-        let (slot, _) = self.device_slot(raw)?;
-        let reason = (slot.word.load(Acquire) & DEVICE_REASON_MASK) as u32;
+        let (_, _, word) = self.device_slot(raw)?;
+        let reason = (word & DEVICE_REASON_MASK) as u32;
         Ok(if reason == 0 {
             ExecutionState::Active
         } else {
@@ -474,6 +579,13 @@ impl Simulator {
     /// The creation engine. `decode(i)` yields the i-th description and is
     /// called only after the device checks, so a C caller's descriptions are
     /// validated in abi.md §4's order.
+    ///
+    /// All or nothing, in this order: the device (live, then active), the
+    /// count, every description, the budget (the total page-rounded size;
+    /// sizes too large to represent, or of more than `u32::MAX` pages, are
+    /// past any budget), then resources the host may refuse (address space
+    /// for the mappings, handle slots: `NoMemory`). Nothing is published
+    /// until all of it succeeded, and a failure gives back what was taken.
     pub(crate) fn create_allocations_with(
         &self,
         device: u32,
@@ -485,31 +597,46 @@ impl Simulator {
         if count == 0 {
             return Err(Error::InvalidParameter("no allocations requested"));
         }
-        let mut plans = Vec::with_capacity(count);
+        let page_size = self.page_size.load(Relaxed);
+        // `count` comes from the caller: do not trust it for a reservation.
+        let mut plans = Vec::with_capacity(count.min(64));
         let mut total: u64 = 0;
         for i in 0..count {
             let desc = decode(i)?;
             if desc.size == 0 {
                 return Err(Error::InvalidParameter("allocation size is 0"));
             }
-            let size = desc
-                .size
-                .checked_next_multiple_of(self.page_size)
-                .filter(|&s| s <= isize::MAX as u64)
-                .ok_or(Error::InvalidParameter("allocation size too large"))?;
             if let Some(memory) = desc.system_memory {
-                if !mem::is_aligned(memory.as_ptr(), self.page_size as usize) {
+                if !mem::is_aligned(memory.as_ptr(), page_size as usize) {
                     return Err(Error::InvalidParameter("pSystemMem is not aligned to the page size"));
                 }
-                if (memory.len() as u64) < size {
+                if (memory.len() as u64) < desc.size {
                     return Err(Error::InvalidParameter("pSystemMem is smaller than the allocation"));
                 }
             }
-            total = total.checked_add(size).ok_or(Error::NoVideoMemory)?;
+            let size = desc.size.checked_next_multiple_of(page_size).unwrap_or(u64::MAX);
+            let size = if size / page_size > u64::from(u32::MAX) { u64::MAX } else { size };
+            total = total.saturating_add(size);
             plans.push((desc, size));
         }
+        let adapter = self.adapter(slot.adapter.load(Relaxed));
+        if total > adapter.budget.load(Relaxed) {
+            return Err(Error::NoVideoMemory);
+        }
+        // Address space first, outside every lock (a failure here has
+        // changed nothing; the mappings are unmapped on drop).
+        let mut backings = Vec::with_capacity(plans.len());
+        for (desc, size) in &plans {
+            backings.push(match desc.system_memory {
+                Some(memory) => memory.backing(),
+                None => usize::try_from(*size)
+                    .ok()
+                    .filter(|&s| s <= isize::MAX as usize)
+                    .and_then(|s| Backing::anonymous(s).ok())
+                    .ok_or(Error::NoMemory)?,
+            });
+        }
 
-        let adapter = &self.adapters[slot.adapter.load(Relaxed) as usize];
         let mut inner = slot.inner.lock();
         let word = slot.word.load(Acquire);
         if !state::is_live(word, key.gen) {
@@ -518,43 +645,19 @@ impl Simulator {
         if word & DEVICE_REASON_MASK != 0 {
             return Err(Error::DeviceRemoved);
         }
+        let budget = adapter.budget.load(Relaxed);
         adapter
             .used
-            .fetch_update(AcqRel, Acquire, |used| used.checked_add(total).filter(|&u| u <= adapter.budget))
+            .fetch_update(AcqRel, Acquire, |used| used.checked_add(total).filter(|&u| u <= budget))
             .map_err(|_| Error::NoVideoMemory)?;
-
-        let mut backings = Vec::with_capacity(count);
-        for (desc, size) in &plans {
-            let backing = match desc.system_memory {
-                Some(memory) => Ok(memory.backing()),
-                None => Backing::anonymous(*size as usize),
-            };
-            match backing {
-                Ok(b) => backings.push(b),
-                Err(_) => {
-                    adapter.used.fetch_sub(total, AcqRel);
-                    return Err(Error::NoMemory);
-                }
-            }
-        }
-        let mut slots = Vec::with_capacity(count);
-        for _ in 0..count {
-            match self.allocations.acquire() {
-                Some(s) => slots.push(s),
-                None => {
-                    for (index, _) in slots {
-                        self.allocations.release(index);
-                    }
-                    adapter.used.fetch_sub(total, AcqRel);
-                    return Err(Error::NoMemory);
-                }
-            }
-        }
+        let Some(slots) = self.allocations.acquire_n(count) else {
+            adapter.used.fetch_sub(total, AcqRel);
+            return Err(Error::NoMemory);
+        };
         let mut handles = Vec::with_capacity(count);
-        for (((desc, size), backing), (index, alloc)) in plans.into_iter().zip(backings).zip(slots) {
+        for (((desc, size), (owner, base)), (index, alloc)) in plans.into_iter().zip(backings).zip(slots) {
             let gen = (state::gen(alloc.word.load(Relaxed)) + 1) & GEN_MASK;
             alloc.owner.store(device, Relaxed);
-            let (owner, base) = backing;
             alloc.base.store(base, Relaxed);
             alloc.size.store(size, Relaxed);
             *alloc.backing.lock() = owner;
@@ -584,7 +687,7 @@ impl Simulator {
         allocations: Option<&[u32]>,
     ) -> Result<()> {
         self.fault_point(FaultCall::DestroyAllocation, device, 0)?;
-        let (slot, key) = self.device_slot(device)?;
+        let (slot, key, _) = self.device_slot(device)?;
         if resource != 0 {
             return Err(Error::InvalidParameter("hResource names no resource"));
         }
@@ -603,7 +706,7 @@ impl Simulator {
                 return Err(Error::InvalidParameter("an allocation is listed twice"));
             }
         }
-        let adapter = &self.adapters[slot.adapter.load(Relaxed) as usize];
+        let adapter = self.adapter(slot.adapter.load(Relaxed));
         for &raw in allocations {
             if let Some(key) = Key::decode(raw, HandleKind::Allocation) {
                 self.destroy_allocation_locked(adapter, &mut inner, key.index);
@@ -638,10 +741,11 @@ impl Simulator {
     pub(crate) fn query_allocation_raw(&self, device: u32, allocation: u32) -> Result<AllocationInfo> {
         self.device_slot(device)?;
         let (slot, _, word) = self.device_allocation(device, allocation)?;
+        let page_size = self.page_size.load(Relaxed);
         let size = slot.size.load(Relaxed);
         Ok(AllocationInfo {
             size,
-            page_count: size / self.page_size,
+            page_count: size / page_size,
             lock_count: state::count(word),
             busy: word & BUSY != 0,
             cpu_visible: word & state::CPU_VISIBLE != 0,
@@ -664,13 +768,13 @@ impl Simulator {
         }
         let (slot, key) = self.active_device(device)?;
         let mut inner = self.lock_active(slot, key)?;
-        let mut distinct = Vec::with_capacity(allocations.len());
         for &raw in allocations {
             self.device_allocation(device, raw)?;
-            if !distinct.contains(&raw) {
-                distinct.push(raw);
-            }
         }
+        // A handle listed twice is one reference of this work.
+        let mut distinct = allocations.to_vec();
+        distinct.sort_unstable();
+        distinct.dedup();
         let fence = inner.next_fence;
         inner.next_fence += 1;
         for &raw in &distinct {
@@ -726,7 +830,7 @@ impl Simulator {
 
     /// The last fence issued on the device (0 before the first submission).
     pub fn last_fence(&self, device: DeviceHandle) -> Result<u64> {
-        let (slot, _) = self.device_slot(device.raw())?;
+        let (slot, _, _) = self.device_slot(device.raw())?;
         Ok(slot.inner.lock().next_fence.saturating_sub(1))
     }
 

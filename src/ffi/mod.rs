@@ -12,15 +12,21 @@
 //! # The process-wide simulator
 //!
 //! C has no simulator instances, so the exports act on one process-wide
-//! [`Simulator`], reached through a single atomic pointer: the lock path
-//! pays one plain load, never a lock. It is created on first use from the
-//! environment variable `D3DKMT_SIM_CONFIG` (syntax in
-//! [`SimConfig::parse`]; a malformed value is reported once on stderr and the
-//! built-in defaults are used), and replaced by `SimKmtReset`. A replaced
-//! simulator has all its objects destroyed (its memory is unmapped) but its
-//! small shell — the handle tables — is kept for the rest of the process,
-//! so that a call racing the reset on another thread still reads valid
-//! memory. Tables are allocated on demand, so a shell is a few KiB.
+//! [`Simulator`] in a `OnceLock`: the lock path pays one load to reach it,
+//! never a lock. It is created on first use from the environment variable
+//! `D3DKMT_SIM_CONFIG` (syntax in [`SimConfig::parse`]; a malformed value is
+//! reported once on stderr and the built-in defaults are used), and
+//! `SimKmtReset` resets it in place ([`Simulator::reset`]): its memory is
+//! never freed, so a call racing a reset on another thread still reads
+//! valid memory, and resetting a million times costs nothing that grows.
+//!
+//! # The hot exports
+//!
+//! `D3DKMTLock2` and `D3DKMTUnlock2` first try the engine's success path
+//! ([`Simulator::lock2_fast`]), which only loads, compares and does one CAS
+//! and so cannot panic; anything else goes to a cold function that runs the
+//! whole call inside `catch_unwind`. The success path thus pays no landing
+//! pad, no register spills for the slow path and no error mapping.
 #![allow(unsafe_code, non_snake_case)]
 
 pub mod types;
@@ -38,44 +44,44 @@ use crate::fault::{Fault, FaultAction, FaultCall};
 use crate::mem::SystemMemory;
 use crate::objects::{AllocationDesc, ExecutionState, Luid, Pages};
 use crate::status::NtStatus;
-use crate::sync::{AtomicPtr, Mutex, Ordering::*};
+use crate::sync::OnceLock;
 use crate::{BusyPolicy, SimConfig, Simulator};
 
-static CURRENT: AtomicPtr<Simulator> = AtomicPtr::new(null_mut());
-/// Serialises creation and replacement of the process-wide simulator.
-static REPLACE: Mutex<()> = Mutex::new(());
+static SIM: OnceLock<Simulator> = OnceLock::new();
 
 /// The process-wide simulator the C ABI acts on.
+///
+/// ```
+/// let sim = d3dkmt_sim::ffi::current();
+/// assert!(sim.adapter_count() >= 1);
+/// ```
 #[inline(always)]
 pub fn current() -> &'static Simulator {
-    let sim = CURRENT.load(Acquire);
-    if sim.is_null() {
-        return first_use();
-    }
-    // SAFETY: CURRENT only ever holds pointers from `Box::leak`, which are
-    // never freed, so the pointee lives for the rest of the process.
-    unsafe { &*sim }
+    SIM.get_or_init(first_use)
 }
 
+/// Builds the process-wide simulator from `D3DKMT_SIM_CONFIG`.
 #[cold]
-fn first_use() -> &'static Simulator {
-    let _serial = REPLACE.lock();
-    let sim = CURRENT.load(Acquire);
-    if !sim.is_null() {
-        // SAFETY: as in `current`.
-        return unsafe { &*sim };
-    }
+fn first_use() -> Simulator {
     let config = match std::env::var("D3DKMT_SIM_CONFIG") {
         Ok(text) => SimConfig::parse(&text).unwrap_or_else(|e| {
-            eprintln!("d3dkmt-sim: D3DKMT_SIM_CONFIG: {e}; using the built-in defaults");
+            report(&format!("{e}; using the built-in defaults"));
             SimConfig::default()
         }),
-        Err(_) => SimConfig::default(),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            report("the value is not UTF-8; using the built-in defaults");
+            SimConfig::default()
+        }
+        Err(std::env::VarError::NotPresent) => SimConfig::default(),
     };
-    let sim = Simulator::new(config).unwrap_or_else(|_| default_simulator());
-    let sim: &'static Simulator = Box::leak(Box::new(sim));
-    CURRENT.store(sim as *const Simulator as *mut Simulator, Release);
-    sim
+    Simulator::new(config).unwrap_or_else(|_| default_simulator())
+}
+
+/// One line on stderr about `D3DKMT_SIM_CONFIG`; a failing stderr is ignored
+/// (this runs once, when the simulator is created).
+fn report(message: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "d3dkmt-sim: D3DKMT_SIM_CONFIG: {message}");
 }
 
 fn default_simulator() -> Simulator {
@@ -85,19 +91,15 @@ fn default_simulator() -> Simulator {
     }
 }
 
-/// Replaces the process-wide simulator (what `SimKmtReset` does).
-pub fn replace_current(config: SimConfig) -> Result<()> {
-    let sim = Simulator::new(config)?;
-    let _serial = REPLACE.lock();
-    let new: &'static Simulator = Box::leak(Box::new(sim));
-    let old = CURRENT.swap(new as *const Simulator as *mut Simulator, AcqRel);
-    if !old.is_null() {
-        // SAFETY: as in `current`; the old simulator is never freed.
-        let old = unsafe { &*old };
-        old.clear_faults();
-        old.destroy_all();
-    }
-    Ok(())
+/// Resets the process-wide simulator to `config` (what `SimKmtReset` does).
+///
+/// ```
+/// use d3dkmt_sim::{ffi, SimConfig};
+/// ffi::reset_current(SimConfig::default().adapters(2)).unwrap();
+/// assert_eq!(ffi::current().adapter_count(), 2);
+/// ```
+pub fn reset_current(config: SimConfig) -> Result<()> {
+    current().reset(config)
 }
 
 /// Runs an export's body: maps its result to a status and turns a panic
@@ -106,9 +108,14 @@ pub fn replace_current(config: SimConfig) -> Result<()> {
 fn guarded(body: impl FnOnce() -> Result<()>) -> NTSTATUS {
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => NtStatus::SUCCESS.0,
-        Ok(Err(e)) => e.status().0,
+        Ok(Err(e)) => error_status(e),
         Err(_) => NtStatus::INTERNAL_ERROR.0,
     }
+}
+
+#[cold]
+fn error_status(error: Error) -> NTSTATUS {
+    error.status().0
 }
 
 /// Reads a C argument struct; NULL is `STATUS_INVALID_PARAMETER`.
@@ -334,9 +341,10 @@ unsafe fn decode_allocation<I: AllocationInfo>(
     };
     let memory = info.system_memory();
     if !memory.is_null() {
-        // SAFETY: abi.md §4: caller memory must cover the page-rounded
-        // allocation and stay valid until destroy; C callers promise it.
-        desc = desc.with_system_memory(unsafe { SystemMemory::new(memory as *mut u8, usize::MAX) });
+        // SAFETY: abi.md §4: caller memory backs the allocation and stays
+        // valid until destroy; C callers promise it for the size they asked
+        // for, and the simulator touches no byte past that size.
+        desc = desc.with_system_memory(unsafe { SystemMemory::new(memory as *mut u8, desc.size as usize) });
     }
     Ok(desc)
 }
@@ -397,25 +405,80 @@ export! {
 
 // === locks ===
 
-export! {
-    /// `D3DKMTLock2`.
-    fn D3DKMTLock2(p: *mut D3DKMT_LOCK2) {
+/// `D3DKMTLock2`.
+///
+/// # Safety
+///
+/// A non-NULL `p` must point to a `D3DKMT_LOCK2` valid for reads and writes
+/// for the duration of the call, as with the Windows thunk.
+#[no_mangle]
+pub unsafe extern "system" fn D3DKMTLock2(p: *mut D3DKMT_LOCK2) -> NTSTATUS {
+    if let (false, Some(sim)) = (p.is_null(), SIM.get()) {
+        // SAFETY: non-NULL, and the caller promises a valid struct.
+        let args = unsafe { p.read_unaligned() };
+        // SAFETY: every bit pattern of the flags union is a valid u32.
+        let flags = unsafe { args.Flags.Anonymous.Value };
+        if let Some(mapping) = sim.lock2_fast(args.hDevice, args.hAllocation, flags) {
+            // SAFETY: as above; only the output field is written.
+            unsafe { addr_of_mut!((*p).pData).write_unaligned(mapping.as_ptr().cast()) };
+            return NtStatus::SUCCESS.0;
+        }
+    }
+    // SAFETY: the caller's promise, forwarded.
+    unsafe { lock2_cold(p) }
+}
+
+/// Every `D3DKMTLock2` the success path did not finish.
+///
+/// # Safety
+///
+/// As [`D3DKMTLock2`].
+#[cold]
+#[inline(never)]
+unsafe fn lock2_cold(p: *mut D3DKMT_LOCK2) -> NTSTATUS {
+    guarded(|| {
+        // SAFETY: the caller's promise; NULL is rejected.
         let args = unsafe { read_arg(p) }?;
-        // SAFETY: every bit pattern of the union is a valid u32.
+        // SAFETY: every bit pattern of the flags union is a valid u32.
         let flags = unsafe { args.Flags.Anonymous.Value };
         let mapping = current().lock2_raw(args.hDevice, args.hAllocation, flags)?;
         // SAFETY: `p` is non-NULL.
-        unsafe { addr_of_mut!((*p).pData).write(mapping.as_ptr().cast()) };
+        unsafe { addr_of_mut!((*p).pData).write_unaligned(mapping.as_ptr().cast()) };
         Ok(())
-    }
+    })
 }
 
-export! {
-    /// `D3DKMTUnlock2`.
-    fn D3DKMTUnlock2(p: *const D3DKMT_UNLOCK2) {
+/// `D3DKMTUnlock2`.
+///
+/// # Safety
+///
+/// A non-NULL `p` must point to a readable `D3DKMT_UNLOCK2`.
+#[no_mangle]
+pub unsafe extern "system" fn D3DKMTUnlock2(p: *const D3DKMT_UNLOCK2) -> NTSTATUS {
+    if let (false, Some(sim)) = (p.is_null(), SIM.get()) {
+        // SAFETY: non-NULL, and the caller promises a readable struct.
+        let args = unsafe { p.read_unaligned() };
+        if sim.unlock2_fast(args.hDevice, args.hAllocation) {
+            return NtStatus::SUCCESS.0;
+        }
+    }
+    // SAFETY: the caller's promise, forwarded.
+    unsafe { unlock2_cold(p) }
+}
+
+/// Every `D3DKMTUnlock2` the success path did not finish.
+///
+/// # Safety
+///
+/// As [`D3DKMTUnlock2`].
+#[cold]
+#[inline(never)]
+unsafe fn unlock2_cold(p: *const D3DKMT_UNLOCK2) -> NTSTATUS {
+    guarded(|| {
+        // SAFETY: the caller's promise; NULL is rejected.
         let args = unsafe { read_arg(p) }?;
         current().unlock2_raw(args.hDevice, args.hAllocation)
-    }
+    })
 }
 
 export! {
@@ -424,10 +487,15 @@ export! {
         let args = unsafe { read_arg(p) }?;
         // SAFETY: every bit pattern of the union is a valid u32.
         let flags = unsafe { args.Flags.Anonymous.Value };
-        let pages = match unsafe { c_array(args.pPages, args.NumPages) } {
-            Some([]) => Pages::Entire,
-            Some(list) => Pages::List(list),
-            None => Pages::List(&[]), // NULL list: the engine rejects it in order
+        // With LockEntire (or no pages) the page list is not looked at, not
+        // even turned into a slice.
+        let pages = if flags & crate::LockFlags::LOCK_ENTIRE.bits() != 0 || args.NumPages == 0 {
+            Pages::Entire
+        } else {
+            match unsafe { c_array(args.pPages, args.NumPages) } {
+                Some(list) => Pages::List(list),
+                None => Pages::List(&[]), // NULL list: the engine rejects it in order
+            }
         };
         let mapping = current().lock_raw(args.hDevice, args.hAllocation, flags, pages)?;
         // SAFETY: `p` is non-NULL.
@@ -452,16 +520,23 @@ export! {
     /// defaults), destroying every object. Validates first and keeps the
     /// old simulator on failure.
     fn SimKmtReset(p: *const SIMKMT_CONFIG) {
-        let config = if p.is_null() { SimConfig::default() } else { config_from_c(unsafe { read_arg(p) }?)? };
-        replace_current(config)
+        let config = if p.is_null() {
+            SimConfig::default()
+        } else {
+            // `Size` first: a smaller struct must not be read past its end.
+            // SAFETY: non-NULL; every SIMKMT_CONFIG starts with its Size.
+            let size = unsafe { p.cast::<u32>().read_unaligned() };
+            if (size as usize) < core::mem::size_of::<SIMKMT_CONFIG>() {
+                return Err(Error::InvalidParameter("SIMKMT_CONFIG.Size is too small"));
+            }
+            config_from_c(unsafe { read_arg(p) }?)?
+        };
+        reset_current(config)
     }
 }
 
 /// Applies the `SIMKMT_CONFIG` zero-means-default rules.
 fn config_from_c(c: SIMKMT_CONFIG) -> Result<SimConfig> {
-    if (c.Size as usize) < core::mem::size_of::<SIMKMT_CONFIG>() {
-        return Err(Error::InvalidParameter("SIMKMT_CONFIG.Size is too small"));
-    }
     let or = |v: u32, d: u32| if v == 0 { d } else { v };
     let defaults = SimConfig::default();
     let config = SimConfig::default()

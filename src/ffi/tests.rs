@@ -16,7 +16,7 @@ unsafe fn lock2(device: u32, alloc: u32) -> (NTSTATUS, *mut core::ffi::c_void) {
 #[test]
 fn a_panic_never_crosses_the_abi_and_the_simulator_stays_usable() {
     let _serial = SERIAL.lock();
-    replace_current(SimConfig::default()).unwrap();
+    reset_current(SimConfig::default()).unwrap();
     let sim = current();
     let adapter = sim.enum_adapters(1).unwrap()[0].handle;
     let device = sim.create_device(adapter).unwrap();
@@ -38,8 +38,14 @@ fn a_panic_never_crosses_the_abi_and_the_simulator_stays_usable() {
 #[test]
 fn reset_validates_first_and_keeps_the_old_simulator() {
     let _serial = SERIAL.lock();
-    replace_current(SimConfig::default()).unwrap();
-    let before = current() as *const Simulator;
+    reset_current(SimConfig::default()).unwrap();
+    let sim = current();
+    let adapter = sim.enum_adapters(1).unwrap()[0].handle;
+    let device = sim.create_device(adapter).unwrap();
+    // A caller with an older, smaller struct: only its Size is read.
+    let short: u32 = 4;
+    // SAFETY: the simulator reads the 4-byte Size and stops there.
+    assert_eq!(unsafe { SimKmtReset((&short as *const u32).cast()) }, NtStatus::INVALID_PARAMETER.0);
     for bad in [
         SIMKMT_CONFIG { Size: 39, ..Default::default() },
         SIMKMT_CONFIG { Size: 40, AdapterCount: 17, ..Default::default() },
@@ -49,7 +55,7 @@ fn reset_validates_first_and_keeps_the_old_simulator() {
     ] {
         // SAFETY: `bad` is a valid SIMKMT_CONFIG.
         assert_eq!(unsafe { SimKmtReset(&bad) }, NtStatus::INVALID_PARAMETER.0, "{bad:?}");
-        assert_eq!(current() as *const Simulator, before);
+        assert_eq!(sim.device_state(device), Ok(ExecutionState::Active), "the old simulator is kept");
     }
     let good = SIMKMT_CONFIG { Size: 40, AdapterCount: 3, MaxLockReferences: 2, ..Default::default() };
     // SAFETY: `good` is a valid SIMKMT_CONFIG.
@@ -57,4 +63,23 @@ fn reset_validates_first_and_keeps_the_old_simulator() {
     assert_eq!(current().adapter_count(), 3);
     assert_eq!(current().config().max_lock_references, 2);
     assert_eq!(current().config().page_size, 4096);
+    assert!(sim.device_state(device).is_err(), "a reset destroys every object");
+}
+
+#[test]
+fn reset_reissues_the_handles_of_a_new_simulator() {
+    let _serial = SERIAL.lock();
+    let fresh = Simulator::new(SimConfig::default().seed(7)).unwrap();
+    let script = |sim: &Simulator| {
+        let adapter = sim.enum_adapters(1).unwrap()[0];
+        let device = sim.create_device(adapter.handle).unwrap();
+        let allocs = sim.create_allocations(device, &[AllocationDesc::new(4096); 3]).unwrap();
+        (adapter, device, allocs)
+    };
+    let expected = script(&fresh);
+    for _ in 0..3 {
+        reset_current(SimConfig::default().seed(7)).unwrap();
+        // Objects of the previous round are gone; the handles repeat.
+        assert_eq!(script(current()), expected);
+    }
 }

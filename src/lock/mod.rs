@@ -21,7 +21,7 @@ use self::state::{LockCheck, UnlockCheck};
 use crate::error::{Error, Result};
 use crate::fault::FaultCall;
 use crate::handle::{AllocationHandle, DeviceHandle, HandleKind, Key};
-use crate::objects::{AllocSlot, DeviceSlot, LockFlags, Mapping, Pages};
+use crate::objects::{AllocSlot, DeviceSlot, LockFlags, Mapping, Pages, DEVICE_REASON_MASK};
 use crate::sim::Simulator;
 use crate::sync::Ordering::*;
 use crate::BusyPolicy;
@@ -60,48 +60,92 @@ impl Simulator {
         self.lock2_raw(device.raw(), allocation.raw(), 0)
     }
 
-    /// Lock2 on raw handles and raw `Flags.Value` (the C ABI's entry).
-    #[inline]
+    /// Lock2 on raw handles and raw `Flags.Value`.
+    #[inline(always)]
     pub(crate) fn lock2_raw(&self, device: u32, allocation: u32, flags: u32) -> Result<Mapping> {
-        self.fault_point(FaultCall::Lock2, device, 0)?;
-        if flags == 0 {
-            if let Some(key) = Key::decode(allocation, HandleKind::Allocation) {
-                if let Some(slot) = self.allocations.get(key.index) {
-                    let mask = state::fast_lock_mask(self.lock2_checks_busy);
-                    let expect = state::fresh(key.gen, true) & mask;
-                    let mut word = slot.word.load(Acquire);
-                    // A live allocation of `device` implies a live device, and
-                    // REMOVED in its word stands for the device's removal.
-                    // Another locker's CAS only moves the count, so a lost
-                    // race retries here with the word it returned.
-                    while word & mask == expect && state::count(word) < self.limit && slot.owner.load(Relaxed) == device
-                    {
-                        let mapping = Mapping::new(slot.base.load(Relaxed), slot.size.load(Relaxed) as usize);
-                        // The CAS also validates the fields just read: any
-                        // destroy or reuse of the slot changes the word.
-                        match slot.word.compare_exchange_weak(word, word + 1, AcqRel, Acquire) {
-                            Ok(_) => return Ok(mapping),
-                            Err(now) => word = now,
-                        }
-                    }
-                }
-            }
+        match self.lock2_fast(device, allocation, flags) {
+            Some(mapping) => Ok(mapping),
+            None => self.lock2_slow(device, allocation, flags),
         }
-        self.lock2_slow(device, allocation, flags)
     }
 
+    /// The success path of Lock2: `Some` when the lock was taken, `None`
+    /// when anything else must happen (a fault is armed, an error, a busy
+    /// allocation), which [`Simulator::lock2_slow`] then decides from the
+    /// start. It has taken nothing and counted no fault when it returns
+    /// `None`, and it cannot panic (plain loads, compares and one CAS), so
+    /// the C ABI runs it outside `catch_unwind`.
+    #[inline(always)]
+    pub(crate) fn lock2_fast(&self, device: u32, allocation: u32, flags: u32) -> Option<Mapping> {
+        if self.faults.any_armed() || flags != 0 {
+            return None;
+        }
+        let key = Key::decode(allocation, HandleKind::Allocation)?;
+        let slot = self.allocations.get(key.index)?;
+        let mask = self.lock2_mask.load(Relaxed);
+        let limit = self.limit.load(Relaxed);
+        let expect = state::fresh(key.gen, true) & mask;
+        let mut word = slot.word.load(Acquire);
+        // A live allocation of `device` implies a live device, and REMOVED
+        // in its word stands for the device's removal. Another locker's CAS
+        // only moves the count, so a lost race retries with the word it
+        // returned.
+        while word & mask == expect && state::count(word) < limit && slot.owner.load(Relaxed) == device {
+            let mapping = Mapping::new(slot.base.load(Relaxed), slot.size.load(Relaxed) as usize);
+            // The CAS also validates the fields just read: any destroy or
+            // reuse of the slot changes the word.
+            match slot.word.compare_exchange_weak(word, word + 1, AcqRel, Acquire) {
+                Ok(_) => return Some(mapping),
+                Err(now) => word = now,
+            }
+        }
+        None
+    }
+
+    /// Everything but Lock2's success path, in abi.md §5 order.
     #[cold]
     #[inline(never)]
-    fn lock2_slow(&self, device: u32, allocation: u32, flags: u32) -> Result<Mapping> {
+    pub(crate) fn lock2_slow(&self, device: u32, allocation: u32, flags: u32) -> Result<Mapping> {
+        self.fault_point(FaultCall::Lock2, device, 0)?;
         if flags != 0 {
             return Err(Error::InvalidParameter("Lock2 flags must be 0"));
         }
-        let rule = match self.config.busy_policy {
+        let rule = match self.busy_policy() {
             BusyPolicy::Fail => BusyRule::Fail,
             BusyPolicy::Wait => BusyRule::Wait,
             BusyPolicy::Ignore => BusyRule::Ignore,
         };
+        if let Some(error) = self.lock2_verdict(device, allocation, rule) {
+            return Err(error);
+        }
         self.lock_engine(device, allocation, Pages::Entire, rule)
+    }
+
+    /// The errors Lock2 can read off the allocation word alone, without
+    /// resolving the device: when the word is the live allocation the handle
+    /// names and `device` owns it, the device is live (rule 2 holds, since a
+    /// device dies only after its allocations) and REMOVED in the word is
+    /// rule 3, so `check_lock` gives the contract's first failing rule.
+    /// `None` leaves the call to [`Simulator::lock_engine`] (bad handles,
+    /// waits, a frozen word, and success).
+    #[inline]
+    fn lock2_verdict(&self, device: u32, allocation: u32, rule: BusyRule) -> Option<Error> {
+        let key = Key::decode(allocation, HandleKind::Allocation)?;
+        let slot = self.allocations.get(key.index)?;
+        let word = slot.word.load(Acquire);
+        if !state::is_live(word, key.gen) || slot.owner.load(Relaxed) != device {
+            return None;
+        }
+        match state::check_lock(word, key.gen, self.limit.load(Relaxed), rule != BusyRule::Ignore) {
+            LockCheck::Removed => {
+                let (dev, _, device_word) = self.device_slot(device).ok()?;
+                Some(if device_word & DEVICE_REASON_MASK != 0 { Error::DeviceRemoved } else { Self::removed(dev) })
+            }
+            LockCheck::NotCpuVisible => Some(Error::NotCpuVisible),
+            LockCheck::Busy if rule == BusyRule::Fail => Some(Error::AllocationBusy),
+            LockCheck::AtLimit => Some(Error::TooManyReferences),
+            LockCheck::Frozen | LockCheck::Stale | LockCheck::Busy | LockCheck::Ok => None,
+        }
     }
 
     /// `D3DKMTUnlock2`: drops one lock reference. Checks, in order: device
@@ -111,36 +155,46 @@ impl Simulator {
         self.unlock2_raw(device.raw(), allocation.raw())
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn unlock2_raw(&self, device: u32, allocation: u32) -> Result<()> {
-        self.fault_point(FaultCall::Unlock2, device, 0)?;
-        if let Some(key) = Key::decode(allocation, HandleKind::Allocation) {
-            if let Some(slot) = self.allocations.get(key.index) {
-                let mask = state::LIVE | state::REMOVED | state::GEN_FIELD;
-                let mut word = slot.word.load(Acquire);
-                while word & mask == state::fresh(key.gen, false)
-                    && state::count(word) > 0
-                    && slot.owner.load(Relaxed) == device
-                {
-                    match slot.word.compare_exchange_weak(word, word - 1, AcqRel, Acquire) {
-                        Ok(_) => return Ok(()),
-                        Err(now) => word = now,
-                    }
-                }
-            }
+        if self.unlock2_fast(device, allocation) {
+            return Ok(());
         }
         self.unlock2_slow(device, allocation)
     }
 
+    /// The success path of Unlock2, with the guarantees of
+    /// [`Simulator::lock2_fast`]: true when a reference was dropped.
+    #[inline(always)]
+    pub(crate) fn unlock2_fast(&self, device: u32, allocation: u32) -> bool {
+        if self.faults.any_armed() {
+            return false;
+        }
+        let Some(key) = Key::decode(allocation, HandleKind::Allocation) else { return false };
+        let Some(slot) = self.allocations.get(key.index) else { return false };
+        let expect = state::fresh(key.gen, false);
+        let mut word = slot.word.load(Acquire);
+        while word & state::FAST_UNLOCK_MASK == expect && state::count(word) > 0 && slot.owner.load(Relaxed) == device {
+            match slot.word.compare_exchange_weak(word, word - 1, AcqRel, Acquire) {
+                Ok(_) => return true,
+                Err(now) => word = now,
+            }
+        }
+        false
+    }
+
+    /// Everything but Unlock2's success path, in abi.md §5 order.
     #[cold]
     #[inline(never)]
-    fn unlock2_slow(&self, device: u32, allocation: u32) -> Result<()> {
+    pub(crate) fn unlock2_slow(&self, device: u32, allocation: u32) -> Result<()> {
+        self.fault_point(FaultCall::Unlock2, device, 0)?;
         loop {
-            self.active_device(device)?;
+            let (dev, _) = self.active_device(device)?;
             let (slot, key, word) = self.device_allocation(device, allocation)?;
             match state::check_unlock(word, key.gen, 1) {
+                UnlockCheck::Frozen => drop(dev.inner.lock()),
                 UnlockCheck::Stale => return Err(Error::InvalidHandle(HandleKind::Allocation)),
-                UnlockCheck::Removed => return Err(Error::DeviceRemoved),
+                UnlockCheck::Removed => return Err(Self::removed(dev)),
                 UnlockCheck::NotLocked => return Err(Error::NotLocked),
                 UnlockCheck::Ok => {
                     if slot.word.compare_exchange(word, word - 1, AcqRel, Relaxed).is_ok() {
@@ -206,10 +260,16 @@ impl Simulator {
         loop {
             let (dev, _) = self.active_device(device)?;
             let (slot, key, word) = self.device_allocation(device, allocation)?;
-            let check = state::check_lock(word, key.gen, self.limit, rule != BusyRule::Ignore);
+            let check = state::check_lock(word, key.gen, self.limit.load(Relaxed), rule != BusyRule::Ignore);
             match check {
+                LockCheck::Frozen => {
+                    // A legacy Unlock holds the word; it holds the device
+                    // lock until it is done.
+                    drop(dev.inner.lock());
+                    continue;
+                }
                 LockCheck::Stale => return Err(Error::InvalidHandle(HandleKind::Allocation)),
-                LockCheck::Removed => return Err(Error::DeviceRemoved),
+                LockCheck::Removed => return Err(Self::removed(dev)),
                 LockCheck::NotCpuVisible => return Err(Error::NotCpuVisible),
                 _ => {}
             }
@@ -218,11 +278,12 @@ impl Simulator {
                 Pages::Entire => 0,
                 Pages::List([]) => return Err(Error::InvalidParameter("the page list is empty or NULL")),
                 Pages::List(list) => {
-                    let page_count = size / self.page_size;
+                    let page_size = self.page_size.load(Relaxed);
+                    let page_count = size / page_size;
                     if list.iter().any(|&p| u64::from(p) >= page_count) {
                         return Err(Error::InvalidParameter("a page index is out of range"));
                     }
-                    u64::from(list[0]) * self.page_size
+                    u64::from(list[0]) * page_size
                 }
             };
             match check {
@@ -247,7 +308,8 @@ impl Simulator {
     /// or it is destroyed (the caller then re-runs the checks), or until the
     /// deadline: `AllocationBusy`. Every wake-up source (fence completion,
     /// removal, destroy) changes the word under the device lock held here
-    /// and notifies afterwards, so no wake-up is lost.
+    /// and notifies afterwards, so no wake-up is lost; taking that lock is
+    /// bounded by the deadline too, so no wait is unbounded (abi.md §8).
     #[cold]
     fn wait_not_busy(
         &self,
@@ -256,12 +318,17 @@ impl Simulator {
         key: Key,
         deadline: &mut Option<Instant>,
     ) -> Result<()> {
-        let deadline = *deadline.get_or_insert_with(|| Instant::now() + self.config.wait_timeout);
+        let deadline = *deadline.get_or_insert_with(|| {
+            let now = Instant::now();
+            now.checked_add(self.wait_timeout()).unwrap_or(now)
+        });
         let still_busy = || {
             let word = slot.word.load(Acquire);
             state::is_live(word, key.gen) && word & (state::REMOVED | state::BUSY) == state::BUSY
         };
-        let mut inner = dev.inner.lock();
+        let Some(mut inner) = dev.inner.try_lock_until(deadline) else {
+            return Err(Error::AllocationBusy);
+        };
         while still_busy() {
             if dev.wake.wait_until(&mut inner, deadline).timed_out() {
                 return if still_busy() { Err(Error::AllocationBusy) } else { Ok(()) };
@@ -285,32 +352,35 @@ impl Simulator {
             return Err(Error::InvalidParameter("no allocations to unlock"));
         }
         let (dev, dev_key) = self.active_device(device)?;
-        // Holding the device lock keeps removal and destroy out, so the
-        // validation below stays true while references are dropped.
+        // The device lock keeps removal, destroy and other legacy Unlocks
+        // out for the whole call, and slow paths that meet a FROZEN word
+        // wait for it.
         let _inner = self.lock_active(dev, dev_key)?;
         let mut sorted = allocations.to_vec();
         sorted.sort_unstable();
         let mut asked: Vec<(&AllocSlot, Key, u32)> = Vec::with_capacity(sorted.len());
         for group in sorted.chunk_by(|a, b| a == b) {
-            let (slot, key, word) = self.device_allocation(device, group[0])?;
-            let n = group.len() as u32;
-            if state::check_unlock(word, key.gen, n) != UnlockCheck::Ok {
-                return Err(Error::NotLocked);
-            }
-            asked.push((slot, key, n));
+            let (slot, key, _) = self.device_allocation(device, group[0])?;
+            asked.push((slot, key, group.len() as u32));
         }
+        // Freeze every word that holds enough references; a Lock2 or Unlock2
+        // racing on its fast path can no longer change it. If one falls
+        // short, thaw the others: nothing was released.
         for (i, &(slot, key, n)) in asked.iter().enumerate() {
-            let taken = slot.word.fetch_update(AcqRel, Acquire, |w| {
-                (state::check_unlock(w, key.gen, n) == UnlockCheck::Ok).then(|| w - u64::from(n))
+            let frozen = slot.word.fetch_update(AcqRel, Acquire, |w| {
+                (state::check_unlock(w, key.gen, n) == UnlockCheck::Ok).then_some(w | state::FROZEN)
             });
-            if taken.is_err() {
-                // A concurrent Unlock2 took references we had counted on:
-                // give back what this call took and fail as a whole.
-                for &(slot, _, n) in &asked[..i] {
-                    slot.word.fetch_add(u64::from(n), AcqRel);
+            if frozen.is_err() {
+                for &(slot, _, _) in &asked[..i] {
+                    slot.word.fetch_and(!state::FROZEN, AcqRel);
                 }
                 return Err(Error::NotLocked);
             }
+        }
+        // Release and thaw in one step per word (it holds >= n references
+        // and FROZEN, so the subtraction borrows from nothing).
+        for &(slot, _, n) in &asked {
+            slot.word.fetch_sub(state::FROZEN + u64::from(n), AcqRel);
         }
         Ok(())
     }

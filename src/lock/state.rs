@@ -4,10 +4,10 @@
 //! slot's read-mostly fields:
 //!
 //! ```text
-//!  63      48 47   40 39   36  35    34    33     32   31                0
-//! +----------+-------+-------+-----+-----+-------+----+-------------------+
-//! |  unused  |  gen  |unused |CPU_V|BUSY |REMOVED|LIVE|    lock count     |
-//! +----------+-------+-------+-----+-----+-------+----+-------------------+
+//!  63      48 47   40 39  37  36     35    34    33     32   31              0
+//! +----------+-------+------+------+-----+-----+-------+----+-----------------+
+//! |  unused  |  gen  |unused|FROZEN|CPU_V|BUSY |REMOVED|LIVE|   lock count    |
+//! +----------+-------+------+------+-----+-----+-------+----+-----------------+
 //! ```
 //!
 //! | bits | meaning | set by | cleared by |
@@ -17,6 +17,7 @@
 //! | REMOVED | the owning device was removed (sticky) | removal | never while live |
 //! | BUSY | uncompleted submitted work references the allocation | submit | last fence retiring it, removal |
 //! | CPU_V | the allocation is CPU-visible (lockable) | create | never while live |
+//! | FROZEN | a legacy Unlock is releasing references from several allocations at once; nothing else may change the word | Unlock (device lock held) | the same Unlock, with the count |
 //! | gen | generation of the handle occupying the slot | create | — (kept while dead) |
 //!
 //! Because lock count, liveness, removal and busy state share one word, a
@@ -26,12 +27,21 @@
 //! Device removal sets REMOVED in every allocation word *before* it publishes
 //! the device's own removed state, so no path that looks only at the
 //! allocation word can skip the removal (abi.md §5 rule 3).
+//!
+//! A legacy Unlock of several allocations must release all its references
+//! or none. It holds the device lock (so removal, destroy, submit and fence
+//! completion wait), first sets FROZEN on every word it will change,
+//! checking each holds enough references, and then subtracts the counts and
+//! clears FROZEN. The fast paths treat FROZEN as "not mine" and the slow
+//! paths wait for the device lock, so no other lock or unlock lands between
+//! the check and the release.
 
 pub(crate) const COUNT_MASK: u64 = 0xFFFF_FFFF;
 pub(crate) const LIVE: u64 = 1 << 32;
 pub(crate) const REMOVED: u64 = 1 << 33;
 pub(crate) const BUSY: u64 = 1 << 34;
 pub(crate) const CPU_VISIBLE: u64 = 1 << 35;
+pub(crate) const FROZEN: u64 = 1 << 36;
 pub(crate) const GEN_SHIFT: u32 = 40;
 pub(crate) const GEN_FIELD: u64 = 0xFF << GEN_SHIFT;
 
@@ -69,13 +79,19 @@ pub(crate) const fn is_live(word: u64, gen: u32) -> bool {
 /// allocations are mapped anyway.
 #[inline(always)]
 pub(crate) const fn fast_lock_mask(check_busy: bool) -> u64 {
-    LIVE | REMOVED | CPU_VISIBLE | GEN_FIELD | if check_busy { BUSY } else { 0 }
+    LIVE | REMOVED | CPU_VISIBLE | FROZEN | GEN_FIELD | if check_busy { BUSY } else { 0 }
 }
+
+/// The bits that must read `LIVE | gen` for the one-CAS fast path of an
+/// unlock (the count is checked separately).
+pub(crate) const FAST_UNLOCK_MASK: u64 = LIVE | REMOVED | FROZEN | GEN_FIELD;
 
 /// What the next lock on `word` meets, in abi.md §5 order from rule 4 on
 /// (rules 1–3 are about the arguments and the device and are checked before).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum LockCheck {
+    /// A legacy Unlock holds the word: wait for the device lock, re-read.
+    Frozen,
     /// Rule 4: not the allocation the handle names any more.
     Stale,
     /// Rule 3 seen through the allocation word: its device was removed.
@@ -93,7 +109,9 @@ pub(crate) enum LockCheck {
 /// The pure lock rule. `check_busy` is false when the busy state is ignored
 /// (busy policy Ignore, or the page lock's IgnoreSync flag).
 pub(crate) const fn check_lock(word: u64, gen: u32, limit: u32, check_busy: bool) -> LockCheck {
-    if !is_live(word, gen) {
+    if word & FROZEN != 0 {
+        LockCheck::Frozen
+    } else if !is_live(word, gen) {
         LockCheck::Stale
     } else if word & REMOVED != 0 {
         LockCheck::Removed
@@ -111,6 +129,7 @@ pub(crate) const fn check_lock(word: u64, gen: u32, limit: u32, check_busy: bool
 /// What an unlock of `n` references from `word` meets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum UnlockCheck {
+    Frozen,
     Stale,
     Removed,
     NotLocked,
@@ -119,7 +138,9 @@ pub(crate) enum UnlockCheck {
 
 /// The pure unlock rule.
 pub(crate) const fn check_unlock(word: u64, gen: u32, n: u32) -> UnlockCheck {
-    if !is_live(word, gen) {
+    if word & FROZEN != 0 {
+        UnlockCheck::Frozen
+    } else if !is_live(word, gen) {
         UnlockCheck::Stale
     } else if word & REMOVED != 0 {
         UnlockCheck::Removed
@@ -152,7 +173,7 @@ mod tests {
     #[test]
     fn fast_mask_agrees_with_the_rule() {
         let gen = 9;
-        for extra in [0, REMOVED, BUSY, CPU_VISIBLE, LIVE, REMOVED | BUSY] {
+        for extra in [0, REMOVED, BUSY, CPU_VISIBLE, LIVE, FROZEN, REMOVED | BUSY] {
             for cpu in [false, true] {
                 let w = fresh(gen, cpu) ^ extra;
                 for check_busy in [false, true] {
@@ -172,5 +193,7 @@ mod tests {
         assert_eq!(check_unlock(live | 2, 1, 3), UnlockCheck::NotLocked);
         assert_eq!(check_unlock(live | REMOVED | 2, 1, 1), UnlockCheck::Removed);
         assert_eq!(check_unlock(dead(live | 2), 1, 1), UnlockCheck::Stale);
+        assert_eq!(check_unlock(live | FROZEN | 2, 1, 1), UnlockCheck::Frozen);
+        assert_eq!(check_lock(live | FROZEN, 1, 4, true), LockCheck::Frozen);
     }
 }
