@@ -22,11 +22,12 @@
 //!
 //! # The hot exports
 //!
-//! `D3DKMTLock2` and `D3DKMTUnlock2` first try the engine's success path
-//! ([`Simulator::lock2_fast`]), which only loads, compares and does one CAS
-//! and so cannot panic; anything else goes to a cold function that runs the
-//! whole call inside `catch_unwind`. The success path thus pays no landing
-//! pad, no register spills for the slow path and no error mapping.
+//! `D3DKMTLock2` and `D3DKMTUnlock2` first try the engine's fast path
+//! (`Simulator::lock2_fast`), which decides the success and the common
+//! errors with loads, compares and one CAS and so cannot panic; anything
+//! else goes to a cold function that runs the whole call inside
+//! `catch_unwind`. The success path thus pays no landing pad and no
+//! register spills for the slow path.
 #![allow(unsafe_code, non_snake_case)]
 
 pub mod types;
@@ -418,10 +419,14 @@ pub unsafe extern "system" fn D3DKMTLock2(p: *mut D3DKMT_LOCK2) -> NTSTATUS {
         let args = unsafe { p.read_unaligned() };
         // SAFETY: every bit pattern of the flags union is a valid u32.
         let flags = unsafe { args.Flags.Anonymous.Value };
-        if let Some(mapping) = sim.lock2_fast(args.hDevice, args.hAllocation, flags) {
-            // SAFETY: as above; only the output field is written.
-            unsafe { addr_of_mut!((*p).pData).write_unaligned(mapping.as_ptr().cast()) };
-            return NtStatus::SUCCESS.0;
+        match sim.lock2_fast(args.hDevice, args.hAllocation, flags) {
+            Some(Ok(mapping)) => {
+                // SAFETY: as above; only the output field is written.
+                unsafe { addr_of_mut!((*p).pData).write_unaligned(mapping.as_ptr().cast()) };
+                return NtStatus::SUCCESS.0;
+            }
+            Some(Err(e)) => return error_status(e),
+            None => {}
         }
     }
     // SAFETY: the caller's promise, forwarded.
@@ -458,8 +463,10 @@ pub unsafe extern "system" fn D3DKMTUnlock2(p: *const D3DKMT_UNLOCK2) -> NTSTATU
     if let (false, Some(sim)) = (p.is_null(), SIM.get()) {
         // SAFETY: non-NULL, and the caller promises a readable struct.
         let args = unsafe { p.read_unaligned() };
-        if sim.unlock2_fast(args.hDevice, args.hAllocation) {
-            return NtStatus::SUCCESS.0;
+        match sim.unlock2_fast(args.hDevice, args.hAllocation) {
+            Some(Ok(())) => return NtStatus::SUCCESS.0,
+            Some(Err(e)) => return error_status(e),
+            None => {}
         }
     }
     // SAFETY: the caller's promise, forwarded.

@@ -64,24 +64,29 @@ impl Simulator {
     #[inline(always)]
     pub(crate) fn lock2_raw(&self, device: u32, allocation: u32, flags: u32) -> Result<Mapping> {
         match self.lock2_fast(device, allocation, flags) {
-            Some(mapping) => Ok(mapping),
+            Some(result) => result,
             None => self.lock2_slow(device, allocation, flags),
         }
     }
 
-    /// The success path of Lock2: `Some` when the lock was taken, `None`
-    /// when anything else must happen (a fault is armed, an error, a busy
-    /// allocation), which [`Simulator::lock2_slow`] then decides from the
-    /// start. It has taken nothing and counted no fault when it returns
-    /// `None`, and it cannot panic (plain loads, compares and one CAS), so
-    /// the C ABI runs it outside `catch_unwind`.
+    /// Lock2 when no fault is armed: the success path (a load, compares and
+    /// one CAS) and every error that the allocation word and a device lookup
+    /// decide. `None` leaves the call to [`Simulator::lock2_slow`] (a fault
+    /// is armed, flags are set, the allocation is busy under the Wait
+    /// policy, or another call holds the word for a moment); the call has
+    /// then taken nothing and counted no fault. With no fault armed the
+    /// fault point would do nothing, so deciding here is the same call.
+    ///
+    /// It cannot panic (loads, compares, a CAS, a mutex taken and released
+    /// at most once), so the C ABI runs it outside `catch_unwind`.
     #[inline(always)]
-    pub(crate) fn lock2_fast(&self, device: u32, allocation: u32, flags: u32) -> Option<Mapping> {
+    pub(crate) fn lock2_fast(&self, device: u32, allocation: u32, flags: u32) -> Option<Result<Mapping>> {
         if self.faults.any_armed() || flags != 0 {
             return None;
         }
-        let key = Key::decode(allocation, HandleKind::Allocation)?;
-        let slot = self.allocations.get(key.index)?;
+        let Some((key, slot)) = self.allocation_slot(allocation) else {
+            return Some(Err(self.not_an_allocation_of(device, false)));
+        };
         let mask = self.lock2_mask.load(Relaxed);
         let limit = self.limit.load(Relaxed);
         let expect = state::fresh(key.gen, true) & mask;
@@ -95,14 +100,38 @@ impl Simulator {
             // The CAS also validates the fields just read: any destroy or
             // reuse of the slot changes the word.
             match slot.word.compare_exchange_weak(word, word + 1, AcqRel, Acquire) {
-                Ok(_) => return Some(mapping),
+                Ok(_) => return Some(Ok(mapping)),
                 Err(now) => word = now,
             }
         }
-        None
+        self.lock2_verdict(device, key, slot, word).map(Err)
     }
 
-    /// Everything but Lock2's success path, in abi.md §5 order.
+    /// Why a Lock2 cannot take `word`, in abi.md §5 order, or `None` when
+    /// the slow path must decide. When the word is the live allocation the
+    /// handle names and `device` owns it, the device is live (rule 2: a
+    /// device dies only after its allocations) and REMOVED in the word is
+    /// rule 3; otherwise the device decides first.
+    #[cold]
+    #[inline(never)]
+    fn lock2_verdict(&self, device: u32, key: Key, slot: &AllocSlot, word: u64) -> Option<Error> {
+        if !state::is_live(word, key.gen) {
+            return Some(self.not_an_allocation_of(device, false));
+        }
+        if slot.owner.load(Relaxed) != device {
+            return Some(self.not_an_allocation_of(device, true));
+        }
+        let policy = self.busy_policy();
+        match state::check_lock(word, key.gen, self.limit.load(Relaxed), policy != BusyPolicy::Ignore) {
+            LockCheck::Removed => self.removal_published(device).then_some(Error::DeviceRemoved),
+            LockCheck::NotCpuVisible => Some(Error::NotCpuVisible),
+            LockCheck::Busy if policy == BusyPolicy::Fail => Some(Error::AllocationBusy),
+            LockCheck::AtLimit => Some(Error::TooManyReferences),
+            LockCheck::Frozen | LockCheck::Stale | LockCheck::Busy | LockCheck::Ok => None,
+        }
+    }
+
+    /// Everything [`Simulator::lock2_fast`] leaves, in abi.md §5 order.
     #[cold]
     #[inline(never)]
     pub(crate) fn lock2_slow(&self, device: u32, allocation: u32, flags: u32) -> Result<Mapping> {
@@ -115,37 +144,33 @@ impl Simulator {
             BusyPolicy::Wait => BusyRule::Wait,
             BusyPolicy::Ignore => BusyRule::Ignore,
         };
-        if let Some(error) = self.lock2_verdict(device, allocation, rule) {
-            return Err(error);
-        }
         self.lock_engine(device, allocation, Pages::Entire, rule)
     }
 
-    /// The errors Lock2 can read off the allocation word alone, without
-    /// resolving the device: when the word is the live allocation the handle
-    /// names and `device` owns it, the device is live (rule 2 holds, since a
-    /// device dies only after its allocations) and REMOVED in the word is
-    /// rule 3, so `check_lock` gives the contract's first failing rule.
-    /// `None` leaves the call to [`Simulator::lock_engine`] (bad handles,
-    /// waits, a frozen word, and success).
-    #[inline]
-    fn lock2_verdict(&self, device: u32, allocation: u32, rule: BusyRule) -> Option<Error> {
+    /// The slot an allocation handle points at (live or not).
+    #[inline(always)]
+    fn allocation_slot(&self, allocation: u32) -> Option<(Key, &AllocSlot)> {
         let key = Key::decode(allocation, HandleKind::Allocation)?;
-        let slot = self.allocations.get(key.index)?;
-        let word = slot.word.load(Acquire);
-        if !state::is_live(word, key.gen) || slot.owner.load(Relaxed) != device {
-            return None;
+        Some((key, self.allocations.get(key.index)?))
+    }
+
+    /// Rules 2–4 for an allocation handle that names no live allocation of
+    /// `device` (stale, never issued, of another kind, or `wrong_device`:
+    /// another device's): the device's own errors come first.
+    #[cold]
+    fn not_an_allocation_of(&self, device: u32, wrong_device: bool) -> Error {
+        match self.active_device(device) {
+            Err(e) => e,
+            Ok(_) if wrong_device => Error::WrongDevice,
+            Ok(_) => Error::InvalidHandle(HandleKind::Allocation),
         }
-        match state::check_lock(word, key.gen, self.limit.load(Relaxed), rule != BusyRule::Ignore) {
-            LockCheck::Removed => {
-                let (dev, _, device_word) = self.device_slot(device).ok()?;
-                Some(if device_word & DEVICE_REASON_MASK != 0 { Error::DeviceRemoved } else { Self::removed(dev) })
-            }
-            LockCheck::NotCpuVisible => Some(Error::NotCpuVisible),
-            LockCheck::Busy if rule == BusyRule::Fail => Some(Error::AllocationBusy),
-            LockCheck::AtLimit => Some(Error::TooManyReferences),
-            LockCheck::Frozen | LockCheck::Stale | LockCheck::Busy | LockCheck::Ok => None,
-        }
+    }
+
+    /// Whether `device`'s removal is published (its word carries a reason).
+    /// An allocation word shows REMOVED slightly earlier; until the device
+    /// word follows, the slow path waits for the remover.
+    fn removal_published(&self, device: u32) -> bool {
+        self.device_slot(device).is_ok_and(|(_, _, word)| word & DEVICE_REASON_MASK != 0)
     }
 
     /// `D3DKMTUnlock2`: drops one lock reference. Checks, in order: device
@@ -157,33 +182,51 @@ impl Simulator {
 
     #[inline(always)]
     pub(crate) fn unlock2_raw(&self, device: u32, allocation: u32) -> Result<()> {
-        if self.unlock2_fast(device, allocation) {
-            return Ok(());
+        match self.unlock2_fast(device, allocation) {
+            Some(result) => result,
+            None => self.unlock2_slow(device, allocation),
         }
-        self.unlock2_slow(device, allocation)
     }
 
-    /// The success path of Unlock2, with the guarantees of
-    /// [`Simulator::lock2_fast`]: true when a reference was dropped.
+    /// Unlock2 when no fault is armed, with the guarantees of
+    /// [`Simulator::lock2_fast`].
     #[inline(always)]
-    pub(crate) fn unlock2_fast(&self, device: u32, allocation: u32) -> bool {
+    pub(crate) fn unlock2_fast(&self, device: u32, allocation: u32) -> Option<Result<()>> {
         if self.faults.any_armed() {
-            return false;
+            return None;
         }
-        let Some(key) = Key::decode(allocation, HandleKind::Allocation) else { return false };
-        let Some(slot) = self.allocations.get(key.index) else { return false };
+        let Some((key, slot)) = self.allocation_slot(allocation) else {
+            return Some(Err(self.not_an_allocation_of(device, false)));
+        };
         let expect = state::fresh(key.gen, false);
         let mut word = slot.word.load(Acquire);
         while word & state::FAST_UNLOCK_MASK == expect && state::count(word) > 0 && slot.owner.load(Relaxed) == device {
             match slot.word.compare_exchange_weak(word, word - 1, AcqRel, Acquire) {
-                Ok(_) => return true,
+                Ok(_) => return Some(Ok(())),
                 Err(now) => word = now,
             }
         }
-        false
+        self.unlock2_verdict(device, key, slot, word).map(Err)
     }
 
-    /// Everything but Unlock2's success path, in abi.md §5 order.
+    /// Why an Unlock2 cannot take `word` (see [`Simulator::lock2_verdict`]).
+    #[cold]
+    #[inline(never)]
+    fn unlock2_verdict(&self, device: u32, key: Key, slot: &AllocSlot, word: u64) -> Option<Error> {
+        if !state::is_live(word, key.gen) {
+            return Some(self.not_an_allocation_of(device, false));
+        }
+        if slot.owner.load(Relaxed) != device {
+            return Some(self.not_an_allocation_of(device, true));
+        }
+        match state::check_unlock(word, key.gen, 1) {
+            UnlockCheck::Removed => self.removal_published(device).then_some(Error::DeviceRemoved),
+            UnlockCheck::NotLocked => Some(Error::NotLocked),
+            UnlockCheck::Frozen | UnlockCheck::Stale | UnlockCheck::Ok => None,
+        }
+    }
+
+    /// Everything [`Simulator::unlock2_fast`] leaves, in abi.md §5 order.
     #[cold]
     #[inline(never)]
     pub(crate) fn unlock2_slow(&self, device: u32, allocation: u32) -> Result<()> {
