@@ -600,7 +600,7 @@ impl Simulator {
         let page_size = self.page_size.load(Relaxed);
         // `count` comes from the caller: do not trust it for a reservation.
         let mut plans = Vec::with_capacity(count.min(64));
-        let mut total: u64 = 0;
+        let mut total = Some(0u64);
         for i in 0..count {
             let desc = decode(i)?;
             if desc.size == 0 {
@@ -614,15 +614,14 @@ impl Simulator {
                     return Err(Error::InvalidParameter("pSystemMem is smaller than the allocation"));
                 }
             }
-            let size = desc.size.checked_next_multiple_of(page_size).unwrap_or(u64::MAX);
-            let size = if size / page_size > u64::from(u32::MAX) { u64::MAX } else { size };
-            total = total.saturating_add(size);
-            plans.push((desc, size));
+            // `None`: too large to round or to address by page (past any budget).
+            let size =
+                desc.size.checked_next_multiple_of(page_size).filter(|&s| s / page_size <= u64::from(u32::MAX));
+            total = size.and_then(|s| total?.checked_add(s));
+            plans.push((desc, size.unwrap_or(0)));
         }
         let adapter = self.adapter(slot.adapter.load(Relaxed));
-        if total > adapter.budget.load(Relaxed) {
-            return Err(Error::NoVideoMemory);
-        }
+        let total = total.filter(|&t| t <= adapter.budget.load(Relaxed)).ok_or(Error::NoVideoMemory)?;
         // Address space first, outside every lock (a failure here has
         // changed nothing; the mappings are unmapped on drop).
         let mut backings = Vec::with_capacity(plans.len());

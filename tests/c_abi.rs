@@ -4,7 +4,8 @@
 //! linked against both `libd3dkmt_sim.so` and `libd3dkmt_sim.a`.
 //!
 //! `cargo test` builds the library's cdylib and staticlib next to this
-//! test's binary, so these tests link exactly the code under test.
+//! test's binary (`target/<profile>/deps`), so these tests link exactly the
+//! code under test.
 #![allow(clippy::disallowed_types)]
 
 use std::path::{Path, PathBuf};
@@ -22,10 +23,17 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `target/<profile>`: where cargo put the cdylib and staticlib.
+/// `target/<profile>/deps`: where `cargo test` puts the cdylib and
+/// staticlib it just built from the sources under test, next to this test's
+/// binary. (`target/<profile>` holds copies only `cargo build` refreshes,
+/// which may be stale or absent.)
 fn lib_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
-    exe.parent().and_then(Path::parent).unwrap().to_path_buf()
+    let dir = exe.parent().unwrap().to_path_buf();
+    for lib in ["libd3dkmt_sim.so", "libd3dkmt_sim.a"] {
+        assert!(dir.join(lib).exists(), "{lib} is not in {}: cargo test builds it there", dir.display());
+    }
+    dir
 }
 
 fn scratch(name: &str) -> PathBuf {

@@ -527,3 +527,95 @@ fn legacy_unlock_races_unlock2() {
         sim.destroy_allocations(device, &[a, b]).unwrap();
     }
 }
+
+/// (g) A legacy Unlock of several allocations that must fail (one of them
+/// holds no reference) races Lock2 on an allocation held at the limit:
+/// the Unlock is all or nothing at one instant, so the Lock2 never finds a
+/// free reference and the count never leaves the limit.
+#[test]
+fn failing_legacy_unlock_never_frees_a_reference_for_a_moment() {
+    const ROUNDS: usize = 200_000;
+    let (sim, device) = sim_with(SimConfig::default().max_lock_references(1));
+    let held = sim.create_allocation(device, AllocationDesc::new(PAGE as u64)).unwrap();
+    let unlocked = sim.create_allocation(device, AllocationDesc::new(PAGE as u64)).unwrap();
+    sim.lock2(device, held).unwrap();
+    let start = Barrier::new(3);
+    let done = AtomicBool::new(false);
+    let attempts = AtomicUsize::new(0);
+    thread::scope(|s| {
+        let (sim, start, done, attempts) = (&sim, &start, &done, &attempts);
+        s.spawn(move || {
+            start.wait();
+            for _ in 0..ROUNDS {
+                assert_eq!(status_of(&sim.unlock(device, &[held, unlocked])), IP);
+            }
+            done.store(true, SeqCst);
+        });
+        for _ in 0..2 {
+            s.spawn(move || {
+                start.wait();
+                while !done.load(SeqCst) {
+                    let status = status_of(&sim.lock2(device, held));
+                    assert_eq!(status, TMR, "a Lock2 got a reference the failing Unlock never released");
+                    let count = lock_count(sim, device, held);
+                    assert_eq!(count, 1, "the count left the limit");
+                    attempts.fetch_add(1, SeqCst);
+                }
+            });
+        }
+    });
+    assert!(attempts.load(SeqCst) > 0);
+    assert_eq!(lock_count(&sim, device, held), 1);
+    assert_eq!(lock_count(&sim, device, unlocked), 0);
+}
+
+/// (h) Whoever is told DEVICE_REMOVED finds the device removed from then
+/// on: removal marks every allocation before it publishes the device's
+/// state (and loses their content in between, which takes a while here), so
+/// a call that sees the mark must not answer before the publication.
+#[test]
+fn device_removed_is_never_reported_before_the_device_state_says_so() {
+    const ALLOCS: usize = 16;
+    const SIZE: usize = 1 << 20;
+    for round in 0..10 {
+        let (sim, device) = sim_with(SimConfig::default());
+        let allocs = sim.create_allocations(device, &[AllocationDesc::new(SIZE as u64); ALLOCS]).unwrap();
+        for &a in &allocs {
+            // Every page written, so the content loss has work to do.
+            sim.lock2_guard(device, a).unwrap().write_at(0, &[1; SIZE]).unwrap();
+        }
+        let watched = allocs[ALLOCS - 1];
+        let start = Barrier::new(3);
+        thread::scope(|s| {
+            let (sim, start) = (&sim, &start);
+            let observe = move |locking: bool| {
+                start.wait();
+                loop {
+                    let status = if locking {
+                        let r = sim.lock2(device, watched);
+                        if r.is_ok() {
+                            // The other observer may have taken this
+                            // reference away already (INVALID_PARAMETER).
+                            let u = status_of(&sim.unlock2(device, watched));
+                            assert!(u == OK || u == DR || u == IP, "{u:?}");
+                        }
+                        status_of(&r)
+                    } else {
+                        status_of(&sim.unlock2(device, watched))
+                    };
+                    if status == DR {
+                        let state = sim.device_state(device).unwrap();
+                        assert_ne!(state, ExecutionState::Active, "round {round}: DEVICE_REMOVED before removal");
+                        assert_eq!(status_of(&sim.complete_fence(device, 0)), DR, "round {round}");
+                        return;
+                    }
+                    assert!(status == OK || status == IP, "round {round}: {status:?}");
+                }
+            };
+            s.spawn(move || observe(true));
+            s.spawn(move || observe(false));
+            start.wait();
+            sim.remove_device(device, ExecutionState::Hung).unwrap();
+        });
+    }
+}

@@ -1534,6 +1534,52 @@ fn create_allocation_misaligned_system_memory_is_invalid_parameter() {
 }
 
 #[test]
+fn create_allocation_system_memory_is_touched_only_up_to_its_size() {
+    let fx = fixture();
+    // Two pages of caller memory, page-aligned; the allocation asks for 100
+    // bytes of it, so it is one page and only bytes 0..100 are the caller's.
+    let layout = std::alloc::Layout::from_size_align(2 * PAGE as usize, PAGE as usize).unwrap();
+    // SAFETY: a non-zero-sized layout.
+    let buffer = unsafe { std::alloc::alloc_zeroed(layout) };
+    assert!(!buffer.is_null());
+    // SAFETY: the buffer is 2 pages, freed at the end of the test after the
+    // allocation is destroyed.
+    unsafe { core::ptr::write_bytes(buffer, 0x5A, 2 * PAGE as usize) };
+    let memory = unsafe { SystemMemory::new(buffer, 100) };
+    let short = unsafe { SystemMemory::new(buffer, 99) };
+    invalid_parameter(fx.sim.create_allocation(fx.d, AllocationDesc::new(100).with_system_memory(short)));
+
+    let alloc = fx.sim.create_allocation(fx.d, AllocationDesc::new(100).with_system_memory(memory)).unwrap();
+    assert_eq!(fx.info(alloc).size, PAGE, "the allocation is page-rounded");
+    let guard = fx.sim.lock2_guard(fx.d, alloc).unwrap();
+    assert_eq!(guard.mapping().as_ptr(), buffer, "the caller's memory backs it");
+    guard.write_at(0, &[7; 100]).unwrap();
+    invalid_parameter(guard.write_at(100, &[7]));
+    drop(guard);
+    fx.remove(fx.d);
+    // SAFETY: the buffer is live and 2 pages long.
+    let bytes = unsafe { std::slice::from_raw_parts(buffer, 2 * PAGE as usize) };
+    assert!(bytes[..100].iter().all(|&x| x == 0xDD), "the caller's 100 bytes are lost");
+    assert!(bytes[100..].iter().all(|&x| x == 0x5A), "nothing past them was touched");
+    fx.sim.destroy_allocations(fx.d, &[alloc]).unwrap();
+    // SAFETY: allocated above with this layout; the simulator no longer uses it.
+    unsafe { std::alloc::dealloc(buffer, layout) };
+}
+
+#[test]
+fn create_allocation_too_large_to_represent_is_no_video_memory() {
+    let fx = fixture_with(SimConfig::default().adapter_memory(u64::MAX));
+    let before = fx.snapshot();
+    // Rounding u64::MAX up to a page overflows; 2^32 pages cannot be
+    // addressed by a page list: both are past any budget, and a bad
+    // description after them still wins (descriptions are checked first).
+    fails(fx.sim.create_allocation(fx.d, AllocationDesc::new(u64::MAX)), Error::NoVideoMemory, NO_VIDEO_MEMORY);
+    fails(fx.sim.create_allocation(fx.d, AllocationDesc::new(PAGE << 32)), Error::NoVideoMemory, NO_VIDEO_MEMORY);
+    invalid_parameter(fx.sim.create_allocations(fx.d, &[AllocationDesc::new(u64::MAX), AllocationDesc::new(0)]));
+    assert_eq!(fx.snapshot(), before);
+}
+
+#[test]
 fn create_allocation_rounds_size_to_pages() {
     let fx = fixture();
     let alloc = fx.sim.create_allocation(fx.d, AllocationDesc::new(PAGE + 1)).unwrap();
@@ -1898,6 +1944,63 @@ fn fault_clear_disarms_every_fault() {
     fx.sim.lock2(fx.d, fx.a).unwrap();
     fx.sim.unlock2(fx.d, fx.a).unwrap();
     assert_eq!(fx.state(fx.d), ExecutionState::Active);
+}
+
+#[test]
+fn reset_destroys_every_object_and_disarms_faults() {
+    let fx = fixture();
+    fx.sim.lock2(fx.d, fx.a).unwrap();
+    fx.sim.submit(fx.d, &[fx.b]).unwrap();
+    fx.sim.inject_fault(Fault::new(FaultCall::CreateDevice, return_status(BUSY))).unwrap();
+    fx.sim.reset(SimConfig::default().adapters(2).max_lock_references(1)).unwrap();
+    // The old objects are gone (the new simulator has no device yet).
+    fails(fx.sim.device_state(fx.d), STALE_DEVICE, INVALID);
+    fails(fx.sim.lock2(fx.dev_e, fx.e), STALE_DEVICE, INVALID);
+    fails(fx.sim.create_device(fx.adapter), STALE_ADAPTER, INVALID);
+    // The new configuration is in force, and the fault is gone.
+    assert_eq!(fx.sim.adapter_count(), 2);
+    let adapter = fx.sim.enum_adapters(2).unwrap()[0].handle;
+    let d = fx.sim.create_device(adapter).unwrap();
+    let a = fx.sim.create_allocation(d, AllocationDesc::new(PAGE)).unwrap();
+    fx.sim.lock2(d, a).unwrap();
+    fails(fx.sim.lock2(d, a), Error::TooManyReferences, TOO_MANY);
+}
+
+#[test]
+fn reset_issues_the_handles_of_a_new_simulator() {
+    let config = SimConfig::default().adapters(3).seed(99);
+    let script = |sim: &Simulator| {
+        let adapters = sim.enum_adapters(3).unwrap();
+        let d = sim.create_device(adapters[1].handle).unwrap();
+        let allocs = sim.create_allocations(d, &[AllocationDesc::new(PAGE); 4]).unwrap();
+        sim.destroy_allocations(d, &allocs[1..2]).unwrap();
+        let again = sim.create_allocation(d, AllocationDesc::new(PAGE)).unwrap();
+        (adapters, d, allocs, again)
+    };
+    let expected = script(&Simulator::new(config.clone()).unwrap());
+    let fx = fixture();
+    fx.sim.reset(config).unwrap();
+    assert_eq!(script(&fx.sim), expected, "handles and LUIDs equal a new simulator's");
+}
+
+#[test]
+fn reset_invalid_config_changes_nothing() {
+    let fx = fixture();
+    fx.sim.lock2(fx.d, fx.a).unwrap();
+    fx.sim.inject_fault(Fault::new(FaultCall::Lock2, return_status(BUSY))).unwrap();
+    let before = fx.snapshot();
+    for bad in [
+        SimConfig::default().adapters(0),
+        SimConfig::default().adapters(17),
+        SimConfig::default().page_size(6000),
+        SimConfig::default().max_lock_references(0),
+        SimConfig::default().wait_timeout(Duration::MAX),
+    ] {
+        invalid_parameter(fx.sim.reset(bad));
+    }
+    assert_eq!(fx.snapshot(), before);
+    assert_eq!(fx.sim.config(), SimConfig::default());
+    fails(fx.sim.lock2(fx.d, fx.a), Error::Injected(BUSY), BUSY);
 }
 
 // === the table and this file stay in sync ===
