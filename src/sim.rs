@@ -615,8 +615,7 @@ impl Simulator {
                 }
             }
             // `None`: too large to round or to address by page (past any budget).
-            let size =
-                desc.size.checked_next_multiple_of(page_size).filter(|&s| s / page_size <= u64::from(u32::MAX));
+            let size = desc.size.checked_next_multiple_of(page_size).filter(|&s| s / page_size <= u64::from(u32::MAX));
             total = size.and_then(|s| total?.checked_add(s));
             plans.push((desc, size.unwrap_or(0)));
         }
