@@ -145,13 +145,15 @@ impl Simulator {
     /// a replay from a reset is deterministic. An invalid configuration is
     /// `InvalidParameter` and changes nothing.
     ///
-    /// Calls racing a reset on other threads stay memory-safe but may act on
-    /// either simulator's objects; handles of the old one may name objects of
-    /// the new one (abi.md §3 allows handles to repeat across a reset).
+    /// It takes `&mut self`, so no [`crate::LockGuard`] or other borrow of
+    /// the old simulator can outlive the reset (an old handle may name an
+    /// object of the new simulator: abi.md §3 lets handles repeat across a
+    /// reset). A simulator shared through `Arc` is replaced by a new one
+    /// instead.
     ///
     /// ```
     /// use d3dkmt_sim::*;
-    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let mut sim = Simulator::new(SimConfig::default())?;
     /// let adapter = sim.enum_adapters(1)?[0].handle;
     /// let device = sim.create_device(adapter)?;
     /// assert!(sim.reset(SimConfig::default().adapters(17)).is_err());
@@ -162,7 +164,15 @@ impl Simulator {
     /// assert_eq!(sim.enum_adapters(2)?[0].handle, adapter, "the same handles as a new simulator");
     /// # Ok::<(), Error>(())
     /// ```
-    pub fn reset(&self, config: SimConfig) -> Result<()> {
+    pub fn reset(&mut self, config: SimConfig) -> Result<()> {
+        self.reset_shared(config)
+    }
+
+    /// [`Simulator::reset`] through a shared reference, for the C ABI's
+    /// process-wide simulator. Calls racing it on other threads stay
+    /// memory-safe (slots and segments are reused, never freed) but may act
+    /// on either simulator's objects.
+    pub(crate) fn reset_shared(&self, config: SimConfig) -> Result<()> {
         config.validate()?;
         let mut current = self.config.lock();
         self.faults.clear();

@@ -1948,7 +1948,7 @@ fn fault_clear_disarms_every_fault() {
 
 #[test]
 fn reset_destroys_every_object_and_disarms_faults() {
-    let fx = fixture();
+    let mut fx = fixture();
     fx.sim.lock2(fx.d, fx.a).unwrap();
     fx.sim.submit(fx.d, &[fx.b]).unwrap();
     fx.sim.inject_fault(Fault::new(FaultCall::CreateDevice, return_status(BUSY))).unwrap();
@@ -1978,14 +1978,14 @@ fn reset_issues_the_handles_of_a_new_simulator() {
         (adapters, d, allocs, again)
     };
     let expected = script(&Simulator::new(config.clone()).unwrap());
-    let fx = fixture();
+    let mut fx = fixture();
     fx.sim.reset(config).unwrap();
     assert_eq!(script(&fx.sim), expected, "handles and LUIDs equal a new simulator's");
 }
 
 #[test]
 fn reset_invalid_config_changes_nothing() {
-    let fx = fixture();
+    let mut fx = fixture();
     fx.sim.lock2(fx.d, fx.a).unwrap();
     fx.sim.inject_fault(Fault::new(FaultCall::Lock2, return_status(BUSY))).unwrap();
     let before = fx.snapshot();

@@ -16,7 +16,7 @@
 //! never a lock. It is created on first use from the environment variable
 //! `D3DKMT_SIM_CONFIG` (syntax in [`SimConfig::parse`]; a malformed value is
 //! reported once on stderr and the built-in defaults are used), and
-//! `SimKmtReset` resets it in place ([`Simulator::reset`]): its memory is
+//! `SimKmtReset` resets it in place (as [`Simulator::reset`]): its memory is
 //! never freed, so a call racing a reset on another thread still reads
 //! valid memory, and resetting a million times costs nothing that grows.
 //!
@@ -100,7 +100,7 @@ fn default_simulator() -> Simulator {
 /// assert_eq!(ffi::current().adapter_count(), 2);
 /// ```
 pub fn reset_current(config: SimConfig) -> Result<()> {
-    current().reset(config)
+    current().reset_shared(config)
 }
 
 /// Runs an export's body: maps its result to a status and turns a panic
