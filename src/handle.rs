@@ -23,7 +23,8 @@ use core::fmt;
 use core::num::NonZeroU32;
 use std::collections::VecDeque;
 
-use crate::sync::{Mutex, OnceLock};
+use crate::mem::SlotArray;
+use crate::sync::Mutex;
 
 /// Bits of the slot index: 4,194,304 live objects of one kind.
 pub(crate) const INDEX_BITS: u32 = 22;
@@ -177,18 +178,15 @@ define_handle!(
     "alloc#"
 );
 
-/// Slots in segment 0; segment `s` holds `FIRST_SEGMENT << s` slots.
-const FIRST_SEGMENT_BITS: u32 = 6;
-const SEGMENTS: usize = (INDEX_BITS - FIRST_SEGMENT_BITS + 1) as usize;
-
-/// A table of slots addressed by index that grows without ever moving a slot,
-/// so readers reach a slot with two plain loads and no lock: the segment
-/// pointer (a `OnceLock`) and the slot itself. Segments double in size, so a
-/// small simulator costs a few KiB and a huge one needs no reallocation.
-/// Slots are never freed while the table lives: a stale handle always reads a
-/// real slot, whose generation then rejects it.
+/// A table of slots addressed by index, in one reserved mapping
+/// ([`SlotArray`]) that grows without ever moving a slot, so a reader
+/// reaches a slot with a bounds check and an index: no lock, no hashing, no
+/// indirection through segments. Slots are never freed while the table
+/// lives: a stale handle always reads a real slot, whose generation then
+/// rejects it. Capacity is fixed when the table is made (address space
+/// only; pages are committed as slots are first used).
 pub(crate) struct Table<T> {
-    segments: [OnceLock<Box<[T]>>; SEGMENTS],
+    slots: SlotArray<T>,
     free: Mutex<FreeList>,
 }
 
@@ -198,26 +196,20 @@ struct FreeList {
 }
 
 impl<T: Default> Table<T> {
-    pub(crate) fn new() -> Self {
-        Table {
-            segments: core::array::from_fn(|_| OnceLock::new()),
+    /// A table of at most `capacity` slots (at most `INDEX_MASK + 1`);
+    /// fails when the host refuses the address space.
+    pub(crate) fn new(capacity: usize) -> std::io::Result<Self> {
+        Ok(Table {
+            slots: SlotArray::new(capacity.min(INDEX_MASK as usize + 1))?,
             free: Mutex::new(FreeList { next_fresh: 0, quarantine: VecDeque::new() }),
-        }
+        })
     }
 
-    #[inline(always)]
-    fn locate(index: u32) -> (usize, usize) {
-        let j = index + (1 << FIRST_SEGMENT_BITS);
-        let seg = (31 - j.leading_zeros()) - FIRST_SEGMENT_BITS;
-        (seg as usize, (j - (1 << (seg + FIRST_SEGMENT_BITS))) as usize)
-    }
-
-    /// The slot at `index`, if its segment exists.
+    /// The slot at `index`, if it was ever handed out (or shares a page
+    /// with one that was).
     #[inline(always)]
     pub(crate) fn get(&self, index: u32) -> Option<&T> {
-        let (seg, off) = Self::locate(index);
-        // `seg` < SEGMENTS for every index < 2^INDEX_BITS.
-        self.segments.get(seg)?.get()?.get(off)
+        self.slots.get(index as usize)
     }
 
     /// Reserves `n` slot indices for new objects, all or none: `None` (and
@@ -231,17 +223,22 @@ impl<T: Default> Table<T> {
     pub(crate) fn acquire_n(&self, n: usize) -> Option<Vec<(u32, &T)>> {
         let mut free = self.free.lock();
         let reusable = free.quarantine.len().saturating_sub(QUARANTINE);
-        let fresh = (INDEX_MASK as usize + 1) - free.next_fresh as usize;
+        let fresh = self.slots.capacity() - free.next_fresh as usize;
         if n > reusable + fresh {
             return None;
         }
         let from_quarantine = n.min(reusable);
+        let end = free.next_fresh as usize + (n - from_quarantine);
+        if !self.slots.grow_to(end) {
+            return None;
+        }
         let mut indices: Vec<u32> = free.quarantine.drain(..from_quarantine).collect();
         let start = free.next_fresh;
-        free.next_fresh += (n - from_quarantine) as u32;
+        free.next_fresh = end as u32;
         indices.extend(start..free.next_fresh);
         drop(free);
-        Some(indices.into_iter().map(|index| (index, self.slot_or_grow(index))).collect())
+        // Every index is below `end` or was handed out before: constructed.
+        indices.into_iter().map(|index| Some((index, self.get(index)?))).collect()
     }
 
     /// Reserves one slot index; see [`Table::acquire_n`].
@@ -249,19 +246,9 @@ impl<T: Default> Table<T> {
         self.acquire_n(1)?.pop()
     }
 
-    /// The slot at `index`, allocating its segment on first use.
-    fn slot_or_grow(&self, index: u32) -> &T {
-        let (seg, off) = Self::locate(index);
-        let segment = self.segments[seg].get_or_init(|| {
-            let len = 1usize << (seg as u32 + FIRST_SEGMENT_BITS);
-            (0..len).map(|_| T::default()).collect()
-        });
-        &segment[off]
-    }
-
     /// Forgets every object: the free list starts over from index 0 and
     /// `clear` is called on every slot handed out so far, so the table hands
-    /// out the same handles as a new one. Slots and segments stay allocated
+    /// out the same handles as a new one. Slots stay allocated
     /// (a racing reader still reads valid memory) and are reused.
     pub(crate) fn reset(&self, mut clear: impl FnMut(&T)) {
         let mut free = self.free.lock();
@@ -314,22 +301,8 @@ mod tests {
     }
 
     #[test]
-    fn locate_covers_every_index_once() {
-        let mut expected = (0usize, 0usize);
-        for index in 0..100_000u32 {
-            let (seg, off) = Table::<u8>::locate(index);
-            assert_eq!((seg, off), expected, "index {index}");
-            expected.1 += 1;
-            if expected.1 == 1 << (expected.0 as u32 + FIRST_SEGMENT_BITS) {
-                expected = (expected.0 + 1, 0);
-            }
-        }
-        assert_eq!(Table::<u8>::locate(INDEX_MASK).0, SEGMENTS - 1);
-    }
-
-    #[test]
     fn acquire_n_is_all_or_nothing() {
-        let table = Table::<u8>::new();
+        let table = Table::<u8>::new(INDEX_MASK as usize + 1).unwrap();
         let taken = table.acquire_n(3).unwrap();
         assert_eq!(taken.iter().map(|t| t.0).collect::<Vec<_>>(), [0, 1, 2]);
         assert!(table.acquire_n(INDEX_MASK as usize).is_none());
@@ -338,7 +311,7 @@ mod tests {
 
     #[test]
     fn a_full_table_does_not_reuse_early() {
-        let table = Table::<u8>::new();
+        let table = Table::<u8>::new(INDEX_MASK as usize + 1).unwrap();
         // Use up every fresh index but one, free one slot, take the last.
         let all = table.acquire_n(INDEX_MASK as usize).unwrap();
         table.release(all[7].0);
@@ -349,7 +322,7 @@ mod tests {
 
     #[test]
     fn reset_starts_over() {
-        let table = Table::<u8>::new();
+        let table = Table::<u8>::new(INDEX_MASK as usize + 1).unwrap();
         let (a, _) = table.acquire().unwrap();
         table.release(a);
         table.acquire_n(5).unwrap();
@@ -361,7 +334,7 @@ mod tests {
 
     #[test]
     fn freed_slots_wait_in_quarantine() {
-        let table = Table::<u8>::new();
+        let table = Table::<u8>::new(INDEX_MASK as usize + 1).unwrap();
         let (first, _) = table.acquire().unwrap();
         table.release(first);
         for n in 1..=QUARANTINE as u32 {

@@ -71,7 +71,7 @@ pub use objects::{
     AdapterInfo, AllocationDesc, AllocationInfo, ExecutionState, LockFlags, Luid, Mapping, Pages, ALLOCATION_DESC_SIZE,
     ALLOCATION_DESC_VERSION, ALLOCATION_FLAG_NOT_CPU_VISIBLE,
 };
-pub use sim::Simulator;
+pub use sim::{Simulator, MAX_ADAPTER_HANDLES, MAX_ALLOCATIONS, MAX_DEVICES};
 
 pub mod ffi;
 pub use status::NtStatus;

@@ -9,6 +9,10 @@
 //!
 //! Caller-provided memory (`pSystemMem`) is borrowed, never freed here.
 //!
+//! The handle tables' slots live in the same kind of mapping
+//! (`SlotArray`): a fixed reservation whose slots never move, so a lookup
+//! is a bounds check and an index.
+//!
 //! This module and `ffi` are the only ones allowed `unsafe`.
 #![allow(unsafe_code)]
 
@@ -171,6 +175,112 @@ impl View<'_> {
                 }
             }
             first += n;
+        }
+    }
+}
+
+/// A fixed-capacity array of slots in one anonymous no-reserve mapping: the
+/// storage behind a handle table.
+///
+/// The whole capacity is reserved at once (address space only: the kernel
+/// commits a page when a slot on it is first written), so a slot never
+/// moves and reading slot `i` is one bounds check against the number of
+/// slots constructed so far plus an index, with no lock and no per-segment
+/// indirection. Slots are constructed (`T::default()`) a page's worth at a
+/// time as the table grows, are never dropped or reused for another type
+/// while the array lives, and are dropped with it.
+pub(crate) struct SlotArray<T> {
+    /// Start of the mapping, aligned to the host page (>= `align_of::<T>()`).
+    base: core::ptr::NonNull<T>,
+    /// Slots `0..len` are constructed `T`s; only grows.
+    len: crate::sync::AtomicUsize,
+    capacity: usize,
+    /// Serialises growth (a leaf lock).
+    grow: crate::sync::Mutex<()>,
+    /// Owns the reservation; unmapped on drop, after the slots are dropped.
+    _map: MmapMut,
+}
+
+// SAFETY: a SlotArray owns its `T`s (as a Vec would) and hands out only
+// shared references, so it may move to and be shared with other threads
+// exactly when `T` may.
+unsafe impl<T: Send + Sync> Send for SlotArray<T> {}
+// SAFETY: as above; growth is serialised by `grow` and publishes new slots
+// with a release store of `len` that readers acquire.
+unsafe impl<T: Send + Sync> Sync for SlotArray<T> {}
+
+impl<T: Default> SlotArray<T> {
+    /// Reserves room for `capacity` slots.
+    pub(crate) fn new(capacity: usize) -> io::Result<Self> {
+        let bytes = capacity
+            .checked_mul(core::mem::size_of::<T>())
+            .filter(|&b| b > 0 && core::mem::align_of::<T>() <= host_page_size())
+            .ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))?;
+        let mut map = MmapOptions::new().len(bytes).no_reserve_swap().map_anon()?;
+        let base = core::ptr::NonNull::new(map.as_mut_ptr().cast::<T>())
+            .ok_or_else(|| io::Error::from(io::ErrorKind::OutOfMemory))?;
+        Ok(SlotArray {
+            base,
+            len: crate::sync::AtomicUsize::new(0),
+            capacity,
+            grow: crate::sync::Mutex::new(()),
+            _map: map,
+        })
+    }
+
+    /// The slot at `index`, if it has been constructed.
+    #[inline(always)]
+    pub(crate) fn get(&self, index: usize) -> Option<&T> {
+        if index < self.len.load(crate::sync::Ordering::Acquire) {
+            // SAFETY: slots below `len` were constructed before `len` was
+            // published (release/acquire), are never dropped while `self`
+            // lives, and are only ever shared.
+            Some(unsafe { &*self.base.as_ptr().add(index) })
+        } else {
+            None
+        }
+    }
+
+    /// How many slots the array can hold.
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Constructs slots so that `0..end` exist; false if `end` exceeds the
+    /// capacity (nothing is constructed then).
+    pub(crate) fn grow_to(&self, end: usize) -> bool {
+        use crate::sync::Ordering::{Relaxed, Release};
+        if end > self.capacity {
+            return false;
+        }
+        let _grow = self.grow.lock();
+        let len = self.len.load(Relaxed);
+        if end <= len {
+            return true;
+        }
+        // A page of slots at a time, so `len` (read by every lookup) is
+        // written rarely.
+        let step = (host_page_size() / core::mem::size_of::<T>()).max(1);
+        let new_len = end.next_multiple_of(step).min(self.capacity);
+        for index in len..new_len {
+            // SAFETY: `index < capacity`, so the slot lies inside the
+            // mapping, suitably aligned (page-aligned base, `size_of` a
+            // multiple of `align_of`); it was never constructed (>= len) and
+            // no reader looks at it before `len` is published below.
+            unsafe { self.base.as_ptr().add(index).write(T::default()) };
+        }
+        self.len.store(new_len, Release);
+        true
+    }
+}
+
+impl<T> Drop for SlotArray<T> {
+    fn drop(&mut self) {
+        let len = self.len.load(crate::sync::Ordering::Acquire);
+        for index in 0..len {
+            // SAFETY: slots below `len` are constructed and dropped once,
+            // here; `&mut self` means no reference to them is alive.
+            unsafe { core::ptr::drop_in_place(self.base.as_ptr().add(index)) };
         }
     }
 }

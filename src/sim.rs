@@ -65,6 +65,14 @@ pub struct Simulator {
     pub(crate) faults: FaultPlan,
 }
 
+/// Live allocations one simulator holds at most (64 B of address space
+/// each is reserved up front; 256 MiB in all, committed as used).
+pub const MAX_ALLOCATIONS: usize = 1 << 22;
+/// Live devices one simulator holds at most.
+pub const MAX_DEVICES: usize = 1 << 16;
+/// Open adapter handles one simulator holds at most.
+pub const MAX_ADAPTER_HANDLES: usize = 1 << 20;
+
 /// `D3DKMT_DEVICESTATE_EXECUTION`.
 pub(crate) const DEVICE_STATE_EXECUTION: u32 = 1;
 
@@ -90,7 +98,9 @@ impl std::fmt::Debug for Simulator {
 
 impl Simulator {
     /// Builds a simulator. Fails with `InvalidParameter` when the
-    /// configuration is out of range ([`SimConfig::validate`]).
+    /// configuration is out of range ([`SimConfig::validate`]), and with
+    /// `NoMemory` when the host refuses the address space of the handle
+    /// tables (about 300 MiB, reserved, not committed).
     pub fn new(config: SimConfig) -> Result<Self> {
         config.validate()?;
         let sim = Simulator {
@@ -102,9 +112,9 @@ impl Simulator {
             adapter_count: AtomicU32::new(0),
             config: Mutex::new(config.clone()),
             adapters: (0..MAX_ADAPTERS).map(|_| Adapter::default()).collect(),
-            adapter_handles: Table::new(),
-            devices: Table::new(),
-            allocations: Table::new(),
+            adapter_handles: Table::new(MAX_ADAPTER_HANDLES).map_err(|_| Error::NoMemory)?,
+            devices: Table::new(MAX_DEVICES).map_err(|_| Error::NoMemory)?,
+            allocations: Table::new(MAX_ALLOCATIONS).map_err(|_| Error::NoMemory)?,
             faults: FaultPlan::default(),
         };
         sim.configure(&config);
@@ -170,7 +180,7 @@ impl Simulator {
 
     /// [`Simulator::reset`] through a shared reference, for the C ABI's
     /// process-wide simulator. Calls racing it on other threads stay
-    /// memory-safe (slots and segments are reused, never freed) but may act
+    /// memory-safe (slots are reused, never freed) but may act
     /// on either simulator's objects.
     pub(crate) fn reset_shared(&self, config: SimConfig) -> Result<()> {
         config.validate()?;

@@ -3494,7 +3494,10 @@ static void t_threads_limit_race(void) {
     for (int k = 0; k < 2; k++) pthread_join(r[k].thread, NULL);
     CHECK_EQ(r[0].errors, 0);
     CHECK_EQ(r[1].errors, 0);
-    CHECK(r[0].successes > 0 && r[1].successes > 0);
+    /* Which thread wins how often is up to the scheduler (one may even run
+     * to completion before the other starts); that some lock succeeded and
+     * none ever overlapped is the rule. */
+    CHECK(r[0].successes + r[1].successes > 0);
     CHECK_EQ(lock_count(f.device, f.alloc), 0);
 }
 
