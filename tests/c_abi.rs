@@ -60,6 +60,17 @@ fn run(cmd: &mut Command) -> Output {
     out
 }
 
+/// Runs a C program linked against the shared library. `cargo test` sets
+/// `LD_LIBRARY_PATH` to directories that may hold an older copy of the
+/// library (left by an earlier `cargo build`), and the loader searches it
+/// before the program's run path; without it, the program loads exactly the
+/// library it was linked against.
+fn c_program(exe: &Path) -> Command {
+    let mut cmd = Command::new(exe);
+    cmd.env_remove("LD_LIBRARY_PATH").env_remove("D3DKMT_SIM_CONFIG");
+    cmd
+}
+
 fn include() -> String {
     format!("-I{}", root().join("include").display())
 }
@@ -309,7 +320,7 @@ fn header_layouts_equal_the_rust_layouts() {
 fn conformance(link: Link) {
     let dir = scratch("conf");
     let exe = build_c(&["tests/c/conformance.c"], &dir.join("conformance"), link);
-    let out = Command::new(&exe).env_remove("D3DKMT_SIM_CONFIG").output().unwrap();
+    let out = c_program(&exe).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     println!("{stdout}");
     assert!(out.status.success(), "C conformance suite failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
@@ -331,7 +342,7 @@ fn c_conformance_suite_passes_against_the_static_library() {
 fn c_example_builds_and_runs() {
     let dir = scratch("example");
     let exe = build_c(&["examples/c/demo.c"], &dir.join("demo"), Link::Shared);
-    let out = run(Command::new(&exe).env_remove("D3DKMT_SIM_CONFIG"));
+    let out = run(&mut c_program(&exe));
     assert!(!out.stdout.is_empty());
 }
 
@@ -364,11 +375,10 @@ fn env_probe(config: Option<&str>) -> (String, String) {
         .arg(format!("-L{}", lib_dir().display()))
         .arg(format!("-Wl,-rpath,{}", lib_dir().display()))
         .arg("-ld3dkmt_sim"));
-    let mut cmd = Command::new(&exe);
-    match config {
-        Some(c) => cmd.env("D3DKMT_SIM_CONFIG", c),
-        None => cmd.env_remove("D3DKMT_SIM_CONFIG"),
-    };
+    let mut cmd = c_program(&exe);
+    if let Some(c) = config {
+        cmd.env("D3DKMT_SIM_CONFIG", c);
+    }
     let out = run(&mut cmd);
     (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }

@@ -385,11 +385,26 @@ impl Simulator {
     /// a bad handle, or more releases than references held is
     /// `InvalidParameter` and nothing is unlocked.
     pub fn unlock(&self, device: DeviceHandle, allocations: &[AllocationHandle]) -> Result<()> {
+        if let [one] = allocations {
+            return self.unlock_raw(device.raw(), &[one.raw()]);
+        }
         let raw: Vec<u32> = allocations.iter().map(|a| a.raw()).collect();
         self.unlock_raw(device.raw(), &raw)
     }
 
     pub(crate) fn unlock_raw(&self, device: u32, allocations: &[u32]) -> Result<()> {
+        // One handle: the same rules in the same order as Unlock2, so its
+        // fast path (which declines when a fault is armed) answers.
+        if let [one] = allocations {
+            if let Some(result) = self.unlock2_fast(device, *one) {
+                return result;
+            }
+        }
+        self.unlock_slow(device, allocations)
+    }
+
+    #[cold]
+    fn unlock_slow(&self, device: u32, allocations: &[u32]) -> Result<()> {
         self.fault_point(FaultCall::Unlock, device, 0)?;
         if allocations.is_empty() {
             return Err(Error::InvalidParameter("no allocations to unlock"));
