@@ -32,6 +32,11 @@
 //! `footprint <n>` instead creates `n` one-page allocations on one device
 //! and prints the resident memory and the mappings they added, per
 //! allocation.
+//!
+//! `paired <ms>` prints each success loop's time as a ratio to the bare
+//! atomic pair, measured in alternating chunks so that both share the
+//! machine's state of the moment: on a noisy VM this ratio is steadier than
+//! one taken from two benchmarks run a minute apart.
 
 // The baselines need raw std atomics and parking_lot::Mutex (clippy.toml
 // keeps them out of the engine, not out of measuring tools).
@@ -219,17 +224,76 @@ fn footprint(n: usize) -> Result<(), String> {
     Ok(())
 }
 
+/// A loop of `CHUNK` pairs that returns how many calls failed.
+type Candidate<'a> = Box<dyn FnMut() -> u64 + 'a>;
+
+/// Paired ratios: for each candidate loop, chunks of the candidate and of
+/// the bare atomic pair alternate (so both see the same machine state, which
+/// drifts on a shared VM), and the candidate's time over the atomic pair's
+/// is one round's ratio. Prints the median, lowest and highest of `ROUNDS`.
+fn paired(millis: u64) -> Result<(), String> {
+    const CHUNK: u64 = 20_000;
+    const ROUNDS: usize = 9;
+    let sim = Simulator::new(SimConfig::default()).map_err(|e| e.to_string())?;
+    let dev = device(&sim);
+    let alloc = sim.create_allocation(dev, AllocationDesc::new(PAGE)).map_err(|e| e.to_string())?;
+    ffi::reset_current(SimConfig::default()).map_err(|e| e.to_string())?;
+    let global = ffi::current();
+    let gdev = device(global);
+    let galloc = global.create_allocation(gdev, AllocationDesc::new(PAGE)).map_err(|e| e.to_string())?;
+    let mut lock = D3DKMT_LOCK2 { hDevice: gdev.raw(), hAllocation: galloc.raw(), ..Default::default() };
+    let unlock = D3DKMT_UNLOCK2 { hDevice: gdev.raw(), hAllocation: galloc.raw() };
+    let table = GenTable::<Slot>::new(1024);
+    let word = AtomicU64::new(0);
+    let mut candidates: Vec<(&str, Candidate<'_>)> = vec![
+        ("rust_raw", Box::new(|| loop_rust_raw(&sim, dev, alloc, CHUNK))),
+        ("c_abi", Box::new(|| loop_c_abi(&mut lock, &unlock, CHUNK))),
+        ("gen_handle", Box::new(|| loop_gen_handle(&table, table.handle(517), CHUNK))),
+    ];
+    let per_round = std::time::Duration::from_millis(millis) / (ROUNDS * candidates.len()) as u32;
+    println!("paired ratios to the atomic pair ({ROUNDS} rounds of {per_round:?} per candidate, chunks of {CHUNK})");
+    for (name, candidate) in &mut candidates {
+        let mut ratios = Vec::with_capacity(ROUNDS);
+        let mut failed = 0;
+        for _ in 0..ROUNDS {
+            let (mut t_candidate, mut t_atomic) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
+            while t_candidate + t_atomic < per_round {
+                let start = std::time::Instant::now();
+                loop_atomic_pair(&word, CHUNK);
+                let mid = std::time::Instant::now();
+                failed += candidate();
+                t_atomic += mid - start;
+                t_candidate += mid.elapsed();
+            }
+            ratios.push(t_candidate.as_secs_f64() / t_atomic.as_secs_f64());
+        }
+        if failed != 0 {
+            return Err(format!("{name}: {failed} calls failed"));
+        }
+        ratios.sort_by(f64::total_cmp);
+        println!(
+            "{name:<11} median {:.2}x  (lowest {:.2}x, highest {:.2}x)",
+            ratios[ROUNDS / 2],
+            ratios[0],
+            ratios[ROUNDS - 1]
+        );
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let usage = "usage: lock_loop <rust_raw|c_abi|gen_handle|atomic_pair|parking_lot_mutex> <iterations>\n       \
                  lock_loop <err_bad_handle|err_device_removed|err_busy|err_at_limit> <iterations>\n       \
-                 lock_loop footprint <allocations>";
+                 lock_loop footprint <allocations>\n       \
+                 lock_loop paired <milliseconds>";
     let (Some(mode), Some(Ok(n))) = (args.get(1), args.get(2).map(|s| s.parse::<u64>())) else {
         eprintln!("{usage}");
         return ExitCode::from(2);
     };
-    if mode == "footprint" {
-        return match footprint(n as usize) {
+    if mode == "footprint" || mode == "paired" {
+        let result = if mode == "footprint" { footprint(n as usize) } else { paired(n) };
+        return match result {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("lock_loop: {e}");
