@@ -122,6 +122,18 @@ fn baseline(c: &mut Criterion) {
         })
     });
 
+    // Two pairs: the difference to `atomic_pair` is what two more locked
+    // RMWs cost on this machine, the price of any design that takes one
+    // more RMW in Lock2 and in Unlock2.
+    g.bench_function("atomic_two_pairs", |b| {
+        b.iter(|| {
+            black_box(&word).fetch_add(1, AcqRel);
+            black_box(&word).fetch_add(1, AcqRel);
+            black_box(&word).fetch_sub(1, AcqRel);
+            black_box(&word).fetch_sub(1, AcqRel);
+        })
+    });
+
     let mutex = parking_lot::Mutex::new(0u32);
     g.bench_function("parking_lot_mutex", |b| {
         b.iter(|| {

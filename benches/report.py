@@ -42,6 +42,7 @@ DEFAULT_UNIT = "1 lock + 1 unlock"
 UNIT_BY_BENCH = {
     "baseline/syscall_getpid": "1 getpid syscall",
     "baseline/parking_lot_mutex": "1 lock + increment + unlock",
+    "baseline/atomic_two_pairs": "2 fetch_add + 2 fetch_sub",
 }
 
 ANCHOR = "baseline/atomic_pair"
@@ -192,6 +193,12 @@ def main(argv):
     for name, extra in [("rust_raw", ""), ("c_abi", ""), ("rust_guard", "the raw-path goal applied to the guard")]:
         targets.add("T1", f"`uncontended/{name}` ÷ atomic pair", ratio(t(f"uncontended/{name}"), anchor),
                     "≤ 1.5×", lambda v: v <= 1.5, "> 2.0×", lambda v: v > 2.0, extra)
+    two = t("baseline/atomic_two_pairs")
+    if two is not None and anchor:
+        targets.add("ref", "one more locked RMW in Lock2 and in Unlock2 ((`atomic_two_pairs` − `atomic_pair`) ÷ "
+                    "atomic pair)", (two - anchor) / anchor, "—", None,
+                    note=f"{(two - anchor) / 2:.2f} ns per locked RMW in this run: what a design with a third "
+                         "and fourth RMW per pair would add")
     gen = ratio(t("baseline/gen_handle_cas"), anchor)
     if gen is not None:
         targets.add("ref", "`baseline/gen_handle_cas` ÷ atomic pair (the idealized floor)", gen, "≈ 1.04× on the reference VM",
