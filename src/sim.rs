@@ -257,7 +257,7 @@ impl Simulator {
         if !state::is_live(word, key.gen) {
             return Err(Error::InvalidHandle(HandleKind::Allocation));
         }
-        if slot.owner.load(Relaxed) != device {
+        if slot.meta.owner.load(Relaxed) != device {
             return Err(Error::WrongDevice);
         }
         Ok((slot, key, word))
@@ -565,6 +565,9 @@ impl Simulator {
         for &index in &inner.allocations {
             if let Some(alloc) = self.allocations.get(index) {
                 let _ = alloc.word.fetch_update(AcqRel, Acquire, |w| Some((w & !(COUNT_MASK | BUSY)) | REMOVED));
+                // The fast paths' guess would never match again: they go
+                // straight to the word (no failed CAS on a removed device).
+                alloc.meta.fresh.store(0, Release);
             }
         }
         inner.pending.clear();
@@ -572,7 +575,8 @@ impl Simulator {
         for &index in &inner.allocations {
             if let Some(alloc) = self.allocations.get(index) {
                 let backing = alloc.backing.lock();
-                if let Some(view) = backing.view(alloc.base.load(Relaxed), alloc.size.load(Relaxed) as usize) {
+                if let Some(view) = backing.view(alloc.meta.base.load(Relaxed), alloc.meta.size.load(Relaxed) as usize)
+                {
                     view.lose_content();
                 }
             }
@@ -675,11 +679,13 @@ impl Simulator {
         let mut handles = Vec::with_capacity(count);
         for (((desc, size), (owner, base)), (index, alloc)) in plans.into_iter().zip(backings).zip(slots) {
             let gen = (state::gen(alloc.word.load(Relaxed)) + 1) & GEN_MASK;
-            alloc.owner.store(device, Relaxed);
-            alloc.base.store(base, Relaxed);
-            alloc.size.store(size, Relaxed);
+            let fresh = state::fresh(gen, desc.cpu_visible);
+            alloc.meta.owner.store(device, Relaxed);
+            alloc.meta.base.store(base, Relaxed);
+            alloc.meta.size.store(size, Relaxed);
+            alloc.meta.fresh.store(fresh, Release);
             *alloc.backing.lock() = owner;
-            alloc.word.store(state::fresh(gen, desc.cpu_visible), Release);
+            alloc.word.store(fresh, Release);
             inner.allocations.insert(index);
             handles.push(AllocationHandle::from_key(Key { index, gen }));
         }
@@ -744,8 +750,9 @@ impl Simulator {
         inner.allocations.remove(&index);
         inner.busy.remove(&Key { index, gen: state::gen(word) }.encode(HandleKind::Allocation));
         let backing = core::mem::take(&mut *alloc.backing.lock());
-        alloc.base.store(0, Relaxed);
-        adapter.used.fetch_sub(alloc.size.load(Relaxed), AcqRel);
+        alloc.meta.fresh.store(0, Release);
+        alloc.meta.base.store(0, Relaxed);
+        adapter.used.fetch_sub(alloc.meta.size.load(Relaxed), AcqRel);
         drop(backing);
         self.allocations.release(index);
     }
@@ -760,7 +767,7 @@ impl Simulator {
         self.device_slot(device)?;
         let (slot, _, word) = self.device_allocation(device, allocation)?;
         let page_size = self.page_size.load(Relaxed);
-        let size = slot.size.load(Relaxed);
+        let size = slot.meta.size.load(Relaxed);
         Ok(AllocationInfo {
             size,
             page_count: size / page_size,

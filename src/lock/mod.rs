@@ -87,23 +87,48 @@ impl Simulator {
         let Some((key, slot)) = self.allocation_slot(allocation) else {
             return Some(Err(self.not_an_allocation_of(device, false)));
         };
+        let fresh = state::fresh(key.gen, true);
+        let meta = &slot.meta;
+        if meta.fresh.load(Acquire) == fresh && meta.owner.load(Relaxed) == device {
+            // The allocation the handle names is live, CPU-visible and
+            // `device`'s (its metadata, read after `fresh` with acquire, is
+            // that allocation's until it dies, which changes the word).
+            let mapping = Mapping::new(meta.base.load(Relaxed), meta.size.load(Relaxed) as usize);
+            // Expect the usual case, unlocked and idle: one CAS and no load
+            // of the word.
+            match slot.word.compare_exchange(fresh, fresh + 1, AcqRel, Acquire) {
+                Ok(_) => Some(Ok(mapping)),
+                Err(word) => self.lock2_retry(device, key, slot, word, mapping),
+            }
+        } else {
+            self.lock2_verdict(device, key, slot, slot.word.load(Acquire)).map(Err)
+        }
+    }
+
+    /// Lock2 after the expected word was not there: while the word the CAS
+    /// returned still allows a lock (a nested lock, a lost race, a busy
+    /// allocation under the Ignore policy), CAS again from it; otherwise
+    /// the verdict on it. Out of line, so the common path stays short.
+    #[cold]
+    #[inline(never)]
+    fn lock2_retry(
+        &self,
+        device: u32,
+        key: Key,
+        slot: &AllocSlot,
+        mut word: u64,
+        mapping: Mapping,
+    ) -> Option<Result<Mapping>> {
         let mask = self.lock2_mask.load(Relaxed);
         let limit = self.limit.load(Relaxed);
-        let expect = state::fresh(key.gen, true) & mask;
-        let mut word = slot.word.load(Acquire);
-        // A live allocation of `device` implies a live device, and REMOVED
-        // in its word stands for the device's removal. Another locker's CAS
-        // only moves the count, so a lost race retries with the word it
-        // returned.
-        while word & mask == expect && state::count(word) < limit && slot.owner.load(Relaxed) == device {
-            let mapping = Mapping::new(slot.base.load(Relaxed), slot.size.load(Relaxed) as usize);
-            // The CAS also validates the fields just read: any destroy or
-            // reuse of the slot changes the word.
+        let fresh = state::fresh(key.gen, true);
+        while word & mask == fresh & mask && state::count(word) < limit {
             match slot.word.compare_exchange_weak(word, word + 1, AcqRel, Acquire) {
                 Ok(_) => return Some(Ok(mapping)),
                 Err(now) => word = now,
             }
         }
+        // `word` is the allocation's state at a moment the call saw it.
         self.lock2_verdict(device, key, slot, word).map(Err)
     }
 
@@ -118,7 +143,7 @@ impl Simulator {
         if !state::is_live(word, key.gen) {
             return Some(self.not_an_allocation_of(device, false));
         }
-        if slot.owner.load(Relaxed) != device {
+        if slot.meta.owner.load(Relaxed) != device {
             return Some(self.not_an_allocation_of(device, true));
         }
         let policy = self.busy_policy();
@@ -198,9 +223,29 @@ impl Simulator {
         let Some((key, slot)) = self.allocation_slot(allocation) else {
             return Some(Err(self.not_an_allocation_of(device, false)));
         };
-        let expect = state::fresh(key.gen, false);
-        let mut word = slot.word.load(Acquire);
-        while word & state::FAST_UNLOCK_MASK == expect && state::count(word) > 0 && slot.owner.load(Relaxed) == device {
+        let meta = &slot.meta;
+        let fresh = meta.fresh.load(Acquire);
+        if fresh & (state::LIVE | state::GEN_FIELD) == state::fresh(key.gen, false)
+            && meta.owner.load(Relaxed) == device
+        {
+            // Expect the usual case, one reference held: one CAS and no
+            // load of the word.
+            match slot.word.compare_exchange(fresh + 1, fresh, AcqRel, Acquire) {
+                Ok(_) => Some(Ok(())),
+                Err(word) => self.unlock2_retry(device, key, slot, word),
+            }
+        } else {
+            self.unlock2_verdict(device, key, slot, slot.word.load(Acquire)).map(Err)
+        }
+    }
+
+    /// Unlock2 after the expected word was not there: retry from the word
+    /// the CAS returned while it holds a reference, else the verdict.
+    #[cold]
+    #[inline(never)]
+    fn unlock2_retry(&self, device: u32, key: Key, slot: &AllocSlot, mut word: u64) -> Option<Result<()>> {
+        let live = state::fresh(key.gen, false);
+        while word & state::FAST_UNLOCK_MASK == live && state::count(word) > 0 {
             match slot.word.compare_exchange_weak(word, word - 1, AcqRel, Acquire) {
                 Ok(_) => return Some(Ok(())),
                 Err(now) => word = now,
@@ -216,7 +261,7 @@ impl Simulator {
         if !state::is_live(word, key.gen) {
             return Some(self.not_an_allocation_of(device, false));
         }
-        if slot.owner.load(Relaxed) != device {
+        if slot.meta.owner.load(Relaxed) != device {
             return Some(self.not_an_allocation_of(device, true));
         }
         match state::check_unlock(word, key.gen, 1) {
@@ -316,7 +361,7 @@ impl Simulator {
                 LockCheck::NotCpuVisible => return Err(Error::NotCpuVisible),
                 _ => {}
             }
-            let size = slot.size.load(Relaxed);
+            let size = slot.meta.size.load(Relaxed);
             let offset = match pages {
                 Pages::Entire => 0,
                 Pages::List([]) => return Err(Error::InvalidParameter("the page list is empty or NULL")),
@@ -340,7 +385,7 @@ impl Simulator {
                 LockCheck::AtLimit => return Err(Error::TooManyReferences),
                 _ => {}
             }
-            let mapping = Mapping::new(slot.base.load(Relaxed) + offset as usize, (size - offset) as usize);
+            let mapping = Mapping::new(slot.meta.base.load(Relaxed) + offset as usize, (size - offset) as usize);
             if slot.word.compare_exchange(word, word + 1, AcqRel, Relaxed).is_ok() {
                 return Ok(mapping);
             }
@@ -484,7 +529,7 @@ impl Simulator {
         let key = Key::decode(allocation.raw(), HandleKind::Allocation).ok_or(stale)?;
         let slot = self.allocations.get(key.index).ok_or(stale)?;
         let backing = slot.backing.lock();
-        match backing.view(slot.base.load(Relaxed), slot.size.load(Relaxed) as usize) {
+        match backing.view(slot.meta.base.load(Relaxed), slot.meta.size.load(Relaxed) as usize) {
             Some(view) if state::is_live(slot.word.load(Acquire), key.gen) => {
                 if f(&view) {
                     Ok(())
