@@ -346,6 +346,18 @@ fn c_example_builds_and_runs() {
     assert!(!out.stdout.is_empty());
 }
 
+/// The C timing harness (`benches/c/lock_pair.c`) builds against the shared
+/// library and runs to the end with every call succeeding. Its timings are
+/// printed, never asserted: performance is measured in benches.
+#[test]
+fn c_timing_harness_builds_and_runs() {
+    let dir = scratch("lock_pair");
+    let exe = build_c(&["benches/c/lock_pair.c"], &dir.join("lock_pair"), Link::Shared);
+    let out = run(c_program(&exe).arg("0.01"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("ratio to the atomic pair"), "{stdout}");
+}
+
 /// A C program that prints how many adapters the process-wide simulator
 /// has and its lock-reference limit, as an unmodified program would see
 /// them through `D3DKMT_SIM_CONFIG`.
