@@ -370,9 +370,11 @@ pub(crate) struct AllocSlot {
 #[repr(C, align(64))]
 #[derive(Default)]
 pub(crate) struct AllocMeta {
-    /// `state::fresh(gen, cpu_visible)` of the allocation in the slot: the
-    /// exact word it has while unlocked, idle and not removed; 0 while no
-    /// allocation is there or its device was removed. Stored (release)
+    /// `state::fresh(gen, cpu_visible)` of the allocation in the slot, plus
+    /// BUSY while submitted work references it: the exact word it has while
+    /// unlocked and not removed; 0 while no allocation is there or while
+    /// its device's removal is under way; `LIVE | REMOVED | gen` (and
+    /// CPU_VISIBLE) once that removal is published. Stored (release)
     /// after the fields below and before the word is published, so a reader
     /// that loads it (acquire) and finds its handle's generation reads the
     /// fields of that allocation.

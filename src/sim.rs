@@ -565,8 +565,8 @@ impl Simulator {
         for &index in &inner.allocations {
             if let Some(alloc) = self.allocations.get(index) {
                 let _ = alloc.word.fetch_update(AcqRel, Acquire, |w| Some((w & !(COUNT_MASK | BUSY)) | REMOVED));
-                // The fast paths' guess would never match again: they go
-                // straight to the word (no failed CAS on a removed device).
+                // Until the removal is published below, the fast paths find
+                // no prediction and go to the word (no failed CAS).
                 alloc.meta.fresh.store(0, Release);
             }
         }
@@ -582,6 +582,14 @@ impl Simulator {
             }
         }
         slot.word.fetch_or(u64::from(reason.to_raw()), AcqRel);
+        // Published: from now on the prediction says REMOVED, so a lock or
+        // unlock on the removed device answers from the metadata line alone.
+        for &index in &inner.allocations {
+            if let Some(alloc) = self.allocations.get(index) {
+                let word = alloc.word.load(Acquire);
+                alloc.meta.fresh.store(word & (state::GEN_FIELD | state::CPU_VISIBLE) | LIVE | REMOVED, Release);
+            }
+        }
         slot.wake.notify_all();
     }
 
@@ -809,6 +817,7 @@ impl Simulator {
                 if let Some(k) = Key::decode(raw, HandleKind::Allocation) {
                     if let Some(alloc) = self.allocations.get(k.index) {
                         alloc.word.fetch_or(BUSY, AcqRel);
+                        Self::set_busy_hint(alloc, true);
                     }
                 }
             }
@@ -844,6 +853,7 @@ impl Simulator {
                         Key::decode(raw, HandleKind::Allocation).and_then(|k| self.allocations.get(k.index))
                     {
                         alloc.word.fetch_and(!BUSY, AcqRel);
+                        Self::set_busy_hint(alloc, false);
                     }
                 }
             }
@@ -851,6 +861,19 @@ impl Simulator {
         drop(inner);
         slot.wake.notify_all();
         Ok(())
+    }
+
+    /// Mirrors BUSY into the allocation's predicted word (`meta.fresh`),
+    /// so the lock path expects it: under the Ignore policy a busy
+    /// allocation still locks with one CAS, under the others the lock path
+    /// sees it is busy without an RMW. The caller holds the device lock,
+    /// which every writer of `meta.fresh` holds; a reader that sees the hint
+    /// a moment out of date only takes a slower path.
+    fn set_busy_hint(alloc: &AllocSlot, busy: bool) {
+        let fresh = alloc.meta.fresh.load(Relaxed);
+        if fresh != 0 {
+            alloc.meta.fresh.store(if busy { fresh | BUSY } else { fresh & !BUSY }, Release);
+        }
     }
 
     /// The last fence issued on the device (0 before the first submission).

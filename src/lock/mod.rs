@@ -87,22 +87,49 @@ impl Simulator {
         let Some((key, slot)) = self.allocation_slot(allocation) else {
             return Some(Err(self.not_an_allocation_of(device, false)));
         };
-        let fresh = state::fresh(key.gen, true);
         let meta = &slot.meta;
-        if meta.fresh.load(Acquire) == fresh && meta.owner.load(Relaxed) == device {
+        let expected = meta.fresh.load(Acquire);
+        // BUSY is in the mask unless the policy maps busy allocations, so a
+        // busy allocation that may not be locked takes the `else` branch
+        // and costs no RMW.
+        let mask = self.lock2_mask.load(Relaxed);
+        if expected & mask == state::fresh(key.gen, true) && meta.owner.load(Relaxed) == device {
             // The allocation the handle names is live, CPU-visible and
             // `device`'s (its metadata, read after `fresh` with acquire, is
             // that allocation's until it dies, which changes the word).
             let mapping = Mapping::new(meta.base.load(Relaxed), meta.size.load(Relaxed) as usize);
-            // Expect the usual case, unlocked and idle: one CAS and no load
-            // of the word.
-            match slot.word.compare_exchange(fresh, fresh + 1, AcqRel, Acquire) {
+            // Expect the usual case, unlocked (and idle, or busy as the
+            // metadata says): one CAS and no load of the word.
+            match slot.word.compare_exchange(expected, expected + 1, AcqRel, Acquire) {
                 Ok(_) => Some(Ok(mapping)),
                 Err(word) => self.lock2_retry(device, key, slot, word, mapping),
             }
         } else {
-            self.lock2_verdict(device, key, slot, slot.word.load(Acquire)).map(Err)
+            self.lock2_miss(device, key, slot, expected)
         }
+    }
+
+    /// Lock2 when the prediction does not allow a lock: a published removal
+    /// is answered from it, anything else from the word.
+    #[cold]
+    #[inline(never)]
+    fn lock2_miss(&self, device: u32, key: Key, slot: &AllocSlot, expected: u64) -> Option<Result<Mapping>> {
+        if Self::removal_predicted(slot, key, expected, device) {
+            return Some(Err(Error::DeviceRemoved));
+        }
+        self.lock2_verdict(device, key, slot, slot.word.load(Acquire)).map(Err)
+    }
+
+    /// Whether the prediction says the allocation the handle names belongs
+    /// to `device` and that device's removal is published (removal stores
+    /// that prediction only after the device's reason). Rule 3 then decides
+    /// the call, whatever the allocation's state: at the moment the
+    /// prediction was read the allocation was not destroyed, so neither was
+    /// its device.
+    #[inline]
+    fn removal_predicted(slot: &AllocSlot, key: Key, expected: u64, device: u32) -> bool {
+        expected & (state::LIVE | state::REMOVED | state::GEN_FIELD) == state::fresh(key.gen, false) | state::REMOVED
+            && slot.meta.owner.load(Relaxed) == device
     }
 
     /// Lock2 after the expected word was not there: while the word the CAS
@@ -122,7 +149,12 @@ impl Simulator {
         let mask = self.lock2_mask.load(Relaxed);
         let limit = self.limit.load(Relaxed);
         let fresh = state::fresh(key.gen, true);
-        while word & mask == fresh & mask && state::count(word) < limit {
+        while word & mask == fresh & mask {
+            if state::count(word) >= limit {
+                // Everything before rule 7 holds (owner checked, live, not
+                // removed, CPU-visible, not busy or busy ignored).
+                return Some(Err(Error::TooManyReferences));
+            }
             match slot.word.compare_exchange_weak(word, word + 1, AcqRel, Acquire) {
                 Ok(_) => return Some(Ok(mapping)),
                 Err(now) => word = now,
@@ -225,7 +257,7 @@ impl Simulator {
         };
         let meta = &slot.meta;
         let fresh = meta.fresh.load(Acquire);
-        if fresh & (state::LIVE | state::GEN_FIELD) == state::fresh(key.gen, false)
+        if fresh & (state::LIVE | state::REMOVED | state::GEN_FIELD) == state::fresh(key.gen, false)
             && meta.owner.load(Relaxed) == device
         {
             // Expect the usual case, one reference held: one CAS and no
@@ -234,6 +266,8 @@ impl Simulator {
                 Ok(_) => Some(Ok(())),
                 Err(word) => self.unlock2_retry(device, key, slot, word),
             }
+        } else if Self::removal_predicted(slot, key, fresh, device) {
+            Some(Err(Error::DeviceRemoved))
         } else {
             self.unlock2_verdict(device, key, slot, slot.word.load(Acquire)).map(Err)
         }
