@@ -623,3 +623,80 @@ fn device_removed_is_never_reported_before_the_device_state_says_so() {
         });
     }
 }
+
+/// (i) Lockers race a thread that creates and destroys allocations on two
+/// devices fast enough that slots are reused (more than the 4096 quarantined
+/// ones): whatever handle and device a locker passes — live, destroyed, of
+/// the other device — a successful Lock2 maps exactly the allocation that
+/// handle was issued for, on the device it belongs to, and every failure is
+/// INVALID_PARAMETER. (The lock path reads an allocation's metadata and then
+/// CASes the word it predicts; this checks the metadata it used was that
+/// allocation's.)
+#[test]
+fn lock_never_maps_another_allocation_while_slots_are_reused() {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    const CREATIONS: usize = 12_000;
+    const LIVE: usize = 32;
+    let sim = Simulator::new(SimConfig::default()).unwrap();
+    let adapter = sim.enum_adapters(1).unwrap()[0].handle;
+    let devices = [sim.create_device(adapter).unwrap(), sim.create_device(adapter).unwrap()];
+    // Every allocation ever issued: its device and base address.
+    let issued: Mutex<HashMap<AllocationHandle, (DeviceHandle, usize)>> = Mutex::new(HashMap::new());
+    let recent: Mutex<Vec<AllocationHandle>> = Mutex::new(Vec::new());
+    let done = AtomicBool::new(false);
+    let successes = AtomicUsize::new(0);
+    thread::scope(|s| {
+        let (sim, issued, recent, done, successes) = (&sim, &issued, &recent, &done, &successes);
+        s.spawn(move || {
+            let mut live = std::collections::VecDeque::new();
+            for i in 0..CREATIONS {
+                let device = devices[i % 2];
+                let alloc = sim.create_allocation(device, AllocationDesc::new(PAGE as u64)).unwrap();
+                let base = sim.lock2(device, alloc).unwrap().as_ptr() as usize;
+                sim.unlock2(device, alloc).unwrap();
+                issued.lock().unwrap().insert(alloc, (device, base));
+                {
+                    let mut r = recent.lock().unwrap();
+                    r.push(alloc);
+                    if r.len() > 4 * LIVE {
+                        r.remove(0);
+                    }
+                }
+                live.push_back((device, alloc));
+                if live.len() > LIVE {
+                    let (d, a) = live.pop_front().unwrap();
+                    sim.destroy_allocations(d, &[a]).unwrap();
+                }
+            }
+            done.store(true, SeqCst);
+        });
+        for t in 0..2usize {
+            s.spawn(move || {
+                let mut i = t;
+                while !done.load(SeqCst) {
+                    i = i.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    let Some(alloc) = ({
+                        let r = recent.lock().unwrap();
+                        (!r.is_empty()).then(|| r[(i >> 33) % r.len()])
+                    }) else {
+                        continue;
+                    };
+                    let device = devices[(i >> 7) & 1];
+                    match sim.lock2(device, alloc) {
+                        Ok(mapping) => {
+                            let (owner, base) = issued.lock().unwrap()[&alloc];
+                            assert_eq!(owner, device, "locked another device's allocation");
+                            assert_eq!(mapping.as_ptr() as usize, base, "mapped another allocation's memory");
+                            successes.fetch_add(1, SeqCst);
+                            let u = status_of(&sim.unlock2(device, alloc));
+                            assert!(u == OK || u == IP, "{u:?}");
+                        }
+                        Err(e) => assert_eq!(e.status(), IP, "{e:?}"),
+                    }
+                }
+            });
+        }
+    });
+    assert!(successes.load(SeqCst) > 0, "no lock ever succeeded: the test checked nothing");
+}
