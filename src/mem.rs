@@ -23,20 +23,24 @@ use memmap2::{MmapMut, MmapOptions};
 /// Byte written over content lost to device removal (abi.md §7).
 pub(crate) const LOST_CONTENT_BYTE: u8 = 0xDD;
 
-/// Who owns an allocation's memory. The address and length live in the
-/// allocation slot (the lock path reads them without a lock); this value
-/// only keeps the mapping alive and says whether the allocation still exists.
+/// Who owns an allocation's memory, and where it is. The lock path reads
+/// the base address from the allocation slot without a lock; everything
+/// that touches the bytes goes through [`Backing::view`], whose address and
+/// length come from the owner itself, so no stale or racing slot field can
+/// make an access leave the memory.
 #[derive(Default)]
 pub(crate) enum Backing {
     /// The allocation is destroyed (or not created yet).
     #[default]
     Gone,
     /// Simulator memory: an anonymous mapping, unmapped on drop.
-    Mapped(#[allow(dead_code)] MmapMut),
+    Mapped(MmapMut),
     /// Caller memory (`pSystemMem`), borrowed; the simulator reads and
     /// writes only its first `len` bytes (the size the caller asked for,
     /// which may be less than the page-rounded allocation).
     Caller {
+        /// Start of the caller's memory.
+        base: usize,
         /// Bytes of caller memory the simulator may touch.
         len: usize,
     },
@@ -51,15 +55,14 @@ impl Backing {
         Ok((Backing::Mapped(map), base))
     }
 
-    /// The memory `base..base + len` of a live backing (clamped to what
-    /// caller memory provides), for as long as the borrow of `self` (the
-    /// caller holds the slot's backing lock). `None` once the allocation is
-    /// gone.
-    pub(crate) fn view(&self, base: usize, len: usize) -> Option<View<'_>> {
-        let len = match *self {
+    /// The memory of a live backing, for as long as the borrow of `self`
+    /// (the caller holds the slot's backing lock). `None` once the
+    /// allocation is gone.
+    pub(crate) fn view(&self) -> Option<View<'_>> {
+        let (base, len) = match self {
             Backing::Gone => return None,
-            Backing::Mapped(_) => len,
-            Backing::Caller { len: caller } => len.min(caller),
+            Backing::Mapped(map) => (map.as_ptr() as usize, map.len()),
+            Backing::Caller { base, len } => (*base, *len),
         };
         Some(View { base, len, _owner: core::marker::PhantomData })
     }
@@ -319,7 +322,8 @@ mod tests {
     #[test]
     fn anonymous_memory_is_zeroed_and_round_trips() {
         let (owner, base) = Backing::anonymous(3 * 4096).unwrap();
-        let b = owner.view(base, 3 * 4096).unwrap();
+        let b = owner.view().unwrap();
+        assert_eq!(b.base, base);
         let mut buf = [1u8; 16];
         assert!(b.read(4090, &mut buf));
         assert_eq!(buf, [0; 16]);
@@ -333,7 +337,8 @@ mod tests {
     #[test]
     fn lose_content_marks_written_pages_only() {
         let (owner, base) = Backing::anonymous(4 * 4096).unwrap();
-        let b = owner.view(base, 4 * 4096).unwrap();
+        let b = owner.view().unwrap();
+        assert_eq!(b.base, base);
         assert!(b.write(4096 + 7, b"hello"));
         b.lose_content();
         let mut page = vec![0u8; 4096];
@@ -403,6 +408,6 @@ impl SystemMemory {
 
     /// The owner and base address of an allocation over this memory.
     pub(crate) fn backing(&self) -> (Backing, usize) {
-        (Backing::Caller { len: self.len }, self.addr)
+        (Backing::Caller { base: self.addr, len: self.len }, self.addr)
     }
 }

@@ -345,49 +345,49 @@ pub(crate) struct Work {
     pub(crate) allocations: Vec<u32>,
 }
 
-/// One allocation: two cache lines.
+/// One allocation: one cache line (64-byte aligned, so lockers of different
+/// allocations never share a line).
 ///
-/// The first holds the state word, the only thing the lock path writes; the
-/// second holds what the lock path only reads ([`AllocMeta`]). Keeping them
-/// apart matters on CPUs where a load from a line that a locked instruction
-/// just wrote waits for that instruction: the lock path reads the metadata
-/// line and then CASes the word with the value it expects (see
-/// `lock::Simulator::lock2_fast`) without loading the word first. Slots are
-/// 64-byte aligned, so lockers of different allocations never share a line.
+/// The lock path writes only `word`; it reads `meta` and then CASes the word
+/// with the value it expects (see `lock::Simulator::lock2_fast`) without
+/// loading the word first: on CPUs where a load of a word a locked
+/// instruction just wrote waits for that instruction, this saves that wait
+/// (loads of the other fields on the same line do not wait).
 #[repr(C, align(64))]
 #[derive(Default)]
 pub(crate) struct AllocSlot {
     /// The state word: see `lock::state`.
     pub(crate) word: AtomicU64,
-    /// Owns the backing memory (`Gone` once destroyed); also serialises
-    /// guard reads and writes with destroy and content loss.
-    pub(crate) backing: Mutex<Backing>,
-    /// Written only while the allocation is dead or being created.
+    /// Written only while the allocation is dead or being created, except
+    /// the prediction's BUSY and REMOVED marks.
     pub(crate) meta: AllocMeta,
+    /// Owns the backing memory (`Gone` once destroyed) and knows where it
+    /// is; serialises guard reads and writes with destroy and content loss.
+    pub(crate) backing: Mutex<Backing>,
 }
 
-/// The read-mostly half of an [`AllocSlot`], on its own cache line.
-#[repr(C, align(64))]
+/// What the lock path reads about an allocation besides its word.
+#[repr(C)]
 #[derive(Default)]
 pub(crate) struct AllocMeta {
-    /// `state::fresh(gen, cpu_visible)` of the allocation in the slot, plus
-    /// BUSY while submitted work references it: the exact word it has while
-    /// unlocked and not removed; 0 while no allocation is there or while
-    /// its device's removal is under way; `LIVE | REMOVED | gen` (and
-    /// CPU_VISIBLE) once that removal is published. Stored (release)
-    /// after the fields below and before the word is published, so a reader
-    /// that loads it (acquire) and finds its handle's generation reads the
-    /// fields of that allocation.
+    /// The prediction: `state::fresh(gen, cpu_visible)` of the allocation
+    /// in the slot, plus BUSY while submitted work references it, i.e. the
+    /// exact word it has while unlocked and not removed; 0 while no
+    /// allocation is there or while its device's removal is under way;
+    /// `LIVE | REMOVED | gen` (and CPU_VISIBLE) once that removal is
+    /// published. Stored (release) after the fields below and before the
+    /// word is published, so a reader that loads it (acquire) and finds its
+    /// handle's generation reads the fields of that allocation.
     pub(crate) fresh: AtomicU64,
     /// Raw handle of the owning device.
     pub(crate) owner: AtomicU32,
-    /// Base address of the backing memory.
+    /// Size in pages (at most `u32::MAX`, enforced at creation).
+    pub(crate) pages: AtomicU32,
+    /// Base address of the backing memory (what Lock2 returns).
     pub(crate) base: AtomicUsize,
-    /// Size in bytes (page-rounded).
-    pub(crate) size: AtomicU64,
 }
 
 pub(crate) const DEVICE_REASON_MASK: u64 = 0xFF;
 
-/// Per-allocation bookkeeping is two cache lines (issue: <= 256 bytes).
-const _: () = assert!(core::mem::size_of::<AllocSlot>() == 128);
+/// Per-allocation bookkeeping is one cache line (issue: <= 256 bytes).
+const _: () = assert!(core::mem::size_of::<AllocSlot>() == 64);

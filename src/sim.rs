@@ -65,8 +65,8 @@ pub struct Simulator {
     pub(crate) faults: FaultPlan,
 }
 
-/// Live allocations one simulator holds at most (128 B of address space
-/// each is reserved up front; 512 MiB in all, committed as used).
+/// Live allocations one simulator holds at most (64 B of address space
+/// each is reserved up front; 256 MiB in all, committed as used).
 pub const MAX_ALLOCATIONS: usize = 1 << 22;
 /// Live devices one simulator holds at most.
 pub const MAX_DEVICES: usize = 1 << 16;
@@ -100,7 +100,7 @@ impl Simulator {
     /// Builds a simulator. Fails with `InvalidParameter` when the
     /// configuration is out of range ([`SimConfig::validate`]), and with
     /// `NoMemory` when the host refuses the address space of the handle
-    /// tables (about 550 MiB, reserved, not committed).
+    /// tables (about 300 MiB, reserved, not committed).
     pub fn new(config: SimConfig) -> Result<Self> {
         config.validate()?;
         let sim = Simulator {
@@ -575,8 +575,7 @@ impl Simulator {
         for &index in &inner.allocations {
             if let Some(alloc) = self.allocations.get(index) {
                 let backing = alloc.backing.lock();
-                if let Some(view) = backing.view(alloc.meta.base.load(Relaxed), alloc.meta.size.load(Relaxed) as usize)
-                {
+                if let Some(view) = backing.view() {
                     view.lose_content();
                 }
             }
@@ -690,7 +689,7 @@ impl Simulator {
             let fresh = state::fresh(gen, desc.cpu_visible);
             alloc.meta.owner.store(device, Relaxed);
             alloc.meta.base.store(base, Relaxed);
-            alloc.meta.size.store(size, Relaxed);
+            alloc.meta.pages.store((size / page_size) as u32, Relaxed);
             alloc.meta.fresh.store(fresh, Release);
             *alloc.backing.lock() = owner;
             alloc.word.store(fresh, Release);
@@ -760,9 +759,14 @@ impl Simulator {
         let backing = core::mem::take(&mut *alloc.backing.lock());
         alloc.meta.fresh.store(0, Release);
         alloc.meta.base.store(0, Relaxed);
-        adapter.used.fetch_sub(alloc.meta.size.load(Relaxed), AcqRel);
+        adapter.used.fetch_sub(self.allocation_size(alloc), AcqRel);
         drop(backing);
         self.allocations.release(index);
+    }
+
+    /// An allocation's page-rounded size in bytes.
+    pub(crate) fn allocation_size(&self, slot: &AllocSlot) -> u64 {
+        u64::from(slot.meta.pages.load(Relaxed)) * self.page_size.load(Relaxed)
     }
 
     /// `SimKmtQueryAllocation`. Works on a removed device (whose allocations
@@ -775,7 +779,7 @@ impl Simulator {
         self.device_slot(device)?;
         let (slot, _, word) = self.device_allocation(device, allocation)?;
         let page_size = self.page_size.load(Relaxed);
-        let size = slot.meta.size.load(Relaxed);
+        let size = self.allocation_size(slot);
         Ok(AllocationInfo {
             size,
             page_count: size / page_size,

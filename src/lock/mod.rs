@@ -97,7 +97,8 @@ impl Simulator {
             // The allocation the handle names is live, CPU-visible and
             // `device`'s (its metadata, read after `fresh` with acquire, is
             // that allocation's until it dies, which changes the word).
-            let mapping = Mapping::new(meta.base.load(Relaxed), meta.size.load(Relaxed) as usize);
+            let size = u64::from(meta.pages.load(Relaxed)) * self.page_size.load(Relaxed);
+            let mapping = Mapping::new(meta.base.load(Relaxed), size as usize);
             // Expect the usual case, unlocked (and idle, or busy as the
             // metadata says): one CAS and no load of the word.
             match slot.word.compare_exchange(expected, expected + 1, AcqRel, Acquire) {
@@ -395,7 +396,7 @@ impl Simulator {
                 LockCheck::NotCpuVisible => return Err(Error::NotCpuVisible),
                 _ => {}
             }
-            let size = slot.meta.size.load(Relaxed);
+            let size = self.allocation_size(slot);
             let offset = match pages {
                 Pages::Entire => 0,
                 Pages::List([]) => return Err(Error::InvalidParameter("the page list is empty or NULL")),
@@ -563,7 +564,7 @@ impl Simulator {
         let key = Key::decode(allocation.raw(), HandleKind::Allocation).ok_or(stale)?;
         let slot = self.allocations.get(key.index).ok_or(stale)?;
         let backing = slot.backing.lock();
-        match backing.view(slot.meta.base.load(Relaxed), slot.meta.size.load(Relaxed) as usize) {
+        match backing.view() {
             Some(view) if state::is_live(slot.word.load(Acquire), key.gen) => {
                 if f(&view) {
                     Ok(())
