@@ -345,14 +345,17 @@ pub(crate) struct Work {
     pub(crate) allocations: Vec<u32>,
 }
 
-/// One allocation: one cache line (64-byte aligned, so lockers of different
-/// allocations never share a line).
+/// One allocation: two cache lines, 64-byte aligned, so lockers of
+/// different allocations never share a line.
 ///
-/// The lock path writes only `word`; it reads `meta` and then CASes the word
-/// with the value it expects (see `lock::Simulator::lock2_fast`) without
-/// loading the word first: on CPUs where a load of a word a locked
-/// instruction just wrote waits for that instruction, this saves that wait
-/// (loads of the other fields on the same line do not wait).
+/// The lock path writes only `word` (line 0); it reads `meta` (line 1) and
+/// then CASes the word with the value it expects (see
+/// `lock::Simulator::lock2_fast`) without loading the word first: on CPUs
+/// where a load of a word that a locked instruction just wrote waits for
+/// that instruction, this saves the wait. `meta` has a line of its own so
+/// that threads locking the same allocation share it read-only instead of
+/// pulling it back and forth with the word (measured: 2 threads on one
+/// allocation 130 ns per pair instead of 150-180 ns).
 #[repr(C, align(64))]
 #[derive(Default)]
 pub(crate) struct AllocSlot {
@@ -360,14 +363,14 @@ pub(crate) struct AllocSlot {
     pub(crate) word: AtomicU64,
     /// Written only while the allocation is dead or being created, except
     /// the prediction's BUSY and REMOVED marks.
-    pub(crate) meta: AllocMeta,
     /// Owns the backing memory (`Gone` once destroyed) and knows where it
     /// is; serialises guard reads and writes with destroy and content loss.
     pub(crate) backing: Mutex<Backing>,
+    pub(crate) meta: AllocMeta,
 }
 
 /// What the lock path reads about an allocation besides its word.
-#[repr(C)]
+#[repr(C, align(64))]
 #[derive(Default)]
 pub(crate) struct AllocMeta {
     /// The prediction: `state::fresh(gen, cpu_visible)` of the allocation
@@ -389,5 +392,5 @@ pub(crate) struct AllocMeta {
 
 pub(crate) const DEVICE_REASON_MASK: u64 = 0xFF;
 
-/// Per-allocation bookkeeping is one cache line (issue: <= 256 bytes).
-const _: () = assert!(core::mem::size_of::<AllocSlot>() == 64);
+/// Per-allocation bookkeeping is two cache lines (issue: <= 256 bytes).
+const _: () = assert!(core::mem::size_of::<AllocSlot>() == 128);

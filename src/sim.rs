@@ -65,8 +65,8 @@ pub struct Simulator {
     pub(crate) faults: FaultPlan,
 }
 
-/// Live allocations one simulator holds at most (64 B of address space
-/// each is reserved up front; 256 MiB in all, committed as used).
+/// Live allocations one simulator holds at most (128 B of address space
+/// each is reserved up front; 512 MiB in all, committed as used).
 pub const MAX_ALLOCATIONS: usize = 1 << 22;
 /// Live devices one simulator holds at most.
 pub const MAX_DEVICES: usize = 1 << 16;
@@ -100,7 +100,7 @@ impl Simulator {
     /// Builds a simulator. Fails with `InvalidParameter` when the
     /// configuration is out of range ([`SimConfig::validate`]), and with
     /// `NoMemory` when the host refuses the address space of the handle
-    /// tables (about 300 MiB, reserved, not committed).
+    /// tables (about 550 MiB, reserved, not committed).
     pub fn new(config: SimConfig) -> Result<Self> {
         config.validate()?;
         let sim = Simulator {
