@@ -173,11 +173,8 @@ impl Simulator {
     #[cold]
     #[inline(never)]
     fn lock2_verdict(&self, device: u32, key: Key, slot: &AllocSlot, word: u64) -> Option<Error> {
-        if !state::is_live(word, key.gen) {
-            return Some(self.not_an_allocation_of(device, false));
-        }
-        if slot.meta.owner.load(Relaxed) != device {
-            return Some(self.not_an_allocation_of(device, true));
+        if let Some(error) = self.handle_mismatch(device, key, slot, word) {
+            return Some(error);
         }
         let policy = self.busy_policy();
         match state::check_lock(word, key.gen, self.limit.load(Relaxed), policy != BusyPolicy::Ignore) {
@@ -210,6 +207,20 @@ impl Simulator {
     fn allocation_slot(&self, allocation: u32) -> Option<(Key, &AllocSlot)> {
         let key = Key::decode(allocation, HandleKind::Allocation)?;
         Some((key, self.allocations.get(key.index)?))
+    }
+
+    /// The error for a handle whose allocation `word` is not (stale, never
+    /// issued) or is another device's; `None` when it is `device`'s live
+    /// allocation, which then also proves `device` live.
+    #[inline]
+    fn handle_mismatch(&self, device: u32, key: Key, slot: &AllocSlot, word: u64) -> Option<Error> {
+        if !state::is_live(word, key.gen) {
+            Some(self.not_an_allocation_of(device, false))
+        } else if slot.meta.owner.load(Relaxed) != device {
+            Some(self.not_an_allocation_of(device, true))
+        } else {
+            None
+        }
     }
 
     /// Rules 2–4 for an allocation handle that names no live allocation of
@@ -293,11 +304,8 @@ impl Simulator {
     #[cold]
     #[inline(never)]
     fn unlock2_verdict(&self, device: u32, key: Key, slot: &AllocSlot, word: u64) -> Option<Error> {
-        if !state::is_live(word, key.gen) {
-            return Some(self.not_an_allocation_of(device, false));
-        }
-        if slot.meta.owner.load(Relaxed) != device {
-            return Some(self.not_an_allocation_of(device, true));
+        if let Some(error) = self.handle_mismatch(device, key, slot, word) {
+            return Some(error);
         }
         match state::check_unlock(word, key.gen, 1) {
             UnlockCheck::Removed => self.removal_published(device).then_some(Error::DeviceRemoved),
