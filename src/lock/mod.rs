@@ -125,8 +125,9 @@ impl Simulator {
     /// to `device` and that device's removal is published (removal stores
     /// that prediction only after the device's reason). Rule 3 then decides
     /// the call, whatever the allocation's state: at the moment the
-    /// prediction was read the allocation was not destroyed, so neither was
-    /// its device.
+    /// prediction was read the device was not destroyed either, since a
+    /// device dies only after each of its allocations' predictions was
+    /// cleared.
     #[inline]
     fn removal_predicted(slot: &AllocSlot, key: Key, expected: u64, device: u32) -> bool {
         expected & (state::LIVE | state::REMOVED | state::GEN_FIELD) == state::fresh(key.gen, false) | state::REMOVED
