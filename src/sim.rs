@@ -765,6 +765,7 @@ impl Simulator {
     }
 
     /// An allocation's page-rounded size in bytes.
+    #[inline]
     pub(crate) fn allocation_size(&self, slot: &AllocSlot) -> u64 {
         u64::from(slot.meta.pages.load(Relaxed)) * self.page_size.load(Relaxed)
     }
@@ -778,11 +779,9 @@ impl Simulator {
     pub(crate) fn query_allocation_raw(&self, device: u32, allocation: u32) -> Result<AllocationInfo> {
         self.device_slot(device)?;
         let (slot, _, word) = self.device_allocation(device, allocation)?;
-        let page_size = self.page_size.load(Relaxed);
-        let size = self.allocation_size(slot);
         Ok(AllocationInfo {
-            size,
-            page_count: size / page_size,
+            size: self.allocation_size(slot),
+            page_count: u64::from(slot.meta.pages.load(Relaxed)),
             lock_count: state::count(word),
             busy: word & BUSY != 0,
             cpu_visible: word & state::CPU_VISIBLE != 0,
@@ -818,12 +817,7 @@ impl Simulator {
             let count = inner.busy.entry(raw).or_insert(0);
             *count += 1;
             if *count == 1 {
-                if let Some(k) = Key::decode(raw, HandleKind::Allocation) {
-                    if let Some(alloc) = self.allocations.get(k.index) {
-                        alloc.word.fetch_or(BUSY, AcqRel);
-                        Self::set_busy_hint(alloc, true);
-                    }
-                }
+                self.set_busy(raw, true);
             }
         }
         inner.pending.push_back(Work { fence, allocations: distinct });
@@ -853,12 +847,7 @@ impl Simulator {
                 *count -= 1;
                 if *count == 0 {
                     inner.busy.remove(&raw);
-                    if let Some(alloc) =
-                        Key::decode(raw, HandleKind::Allocation).and_then(|k| self.allocations.get(k.index))
-                    {
-                        alloc.word.fetch_and(!BUSY, AcqRel);
-                        Self::set_busy_hint(alloc, false);
-                    }
+                    self.set_busy(raw, false);
                 }
             }
         }
@@ -867,13 +856,20 @@ impl Simulator {
         Ok(())
     }
 
-    /// Mirrors BUSY into the allocation's predicted word (`meta.fresh`),
-    /// so the lock path expects it: under the Ignore policy a busy
-    /// allocation still locks with one CAS, under the others the lock path
-    /// sees it is busy without an RMW. The caller holds the device lock,
-    /// which every writer of `meta.fresh` holds; a reader that sees the hint
-    /// a moment out of date only takes a slower path.
-    fn set_busy_hint(alloc: &AllocSlot, busy: bool) {
+    /// Sets or clears BUSY in the word of the allocation `raw` names, and
+    /// mirrors it into its prediction (`meta.fresh`) so the lock path
+    /// expects it: under the Ignore policy a busy allocation still locks with
+    /// one CAS, under the others the lock path sees it is busy without an
+    /// RMW. The caller holds the device lock, which every writer of
+    /// `meta.fresh` holds; a reader that sees the prediction a moment out of
+    /// date only takes a slower path.
+    fn set_busy(&self, raw: u32, busy: bool) {
+        let Some((_, alloc)) = self.allocation_slot(raw) else { return };
+        if busy {
+            alloc.word.fetch_or(BUSY, AcqRel);
+        } else {
+            alloc.word.fetch_and(!BUSY, AcqRel);
+        }
         let fresh = alloc.meta.fresh.load(Relaxed);
         if fresh != 0 {
             alloc.meta.fresh.store(if busy { fresh | BUSY } else { fresh & !BUSY }, Release);

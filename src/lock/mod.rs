@@ -97,8 +97,7 @@ impl Simulator {
             // The allocation the handle names is live, CPU-visible and
             // `device`'s (its metadata, read after `fresh` with acquire, is
             // that allocation's until it dies, which changes the word).
-            let size = u64::from(meta.pages.load(Relaxed)) * self.page_size.load(Relaxed);
-            let mapping = Mapping::new(meta.base.load(Relaxed), size as usize);
+            let mapping = Mapping::new(meta.base.load(Relaxed), self.allocation_size(slot) as usize);
             // Expect the usual case, unlocked (and idle, or busy as the
             // metadata says): one CAS and no load of the word.
             match slot.word.compare_exchange(expected, expected + 1, AcqRel, Acquire) {
@@ -205,7 +204,7 @@ impl Simulator {
 
     /// The slot an allocation handle points at (live or not).
     #[inline(always)]
-    fn allocation_slot(&self, allocation: u32) -> Option<(Key, &AllocSlot)> {
+    pub(crate) fn allocation_slot(&self, allocation: u32) -> Option<(Key, &AllocSlot)> {
         let key = Key::decode(allocation, HandleKind::Allocation)?;
         Some((key, self.allocations.get(key.index)?))
     }
@@ -410,12 +409,11 @@ impl Simulator {
                 Pages::Entire => 0,
                 Pages::List([]) => return Err(Error::InvalidParameter("the page list is empty or NULL")),
                 Pages::List(list) => {
-                    let page_size = self.page_size.load(Relaxed);
-                    let page_count = size / page_size;
-                    if list.iter().any(|&p| u64::from(p) >= page_count) {
+                    let page_count = slot.meta.pages.load(Relaxed);
+                    if list.iter().any(|&p| p >= page_count) {
                         return Err(Error::InvalidParameter("a page index is out of range"));
                     }
-                    u64::from(list[0]) * page_size
+                    u64::from(list[0]) * self.page_size.load(Relaxed)
                 }
             };
             match check {
