@@ -9,9 +9,9 @@ use crate::fixture::*;
 rows!(
     fn enum_adapters_too_small_is_buffer_too_small() {
         let fx = fixture_with(SimConfig::default().adapters(2));
-        let before = fx.snapshot();
-        fails(fx.sim.enum_adapters(1), Error::BufferTooSmall { needed: 2 }, NtStatus::BUFFER_TOO_SMALL);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| {
+            fails(fx.sim.enum_adapters(1), Error::BufferTooSmall { needed: 2 }, NtStatus::BUFFER_TOO_SMALL)
+        });
         let list = fx.sim.enum_adapters(2).unwrap();
         assert_eq!(list.len(), 2);
         assert_ne!(list[0].luid, list[1].luid);
@@ -25,9 +25,7 @@ rows!(
         let fx = fixture();
         let luid = fx.sim.adapter_luid(fx.adapter).unwrap();
         let unknown = Luid { low: luid.low ^ 0xFFFF_0000, high: luid.high };
-        let before = fx.snapshot();
-        invalid_parameter(fx.sim.open_adapter_from_luid(unknown));
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| invalid_parameter(fx.sim.open_adapter_from_luid(unknown)));
         assert_eq!(fx.sim.adapter_luid(fx.sim.open_adapter_from_luid(luid).unwrap()).unwrap(), luid);
     }
 
@@ -44,16 +42,12 @@ rows!(
     fn close_adapter_stale_is_invalid_parameter() {
         let fx = fixture();
         fx.sim.close_adapter(fx.adapter).unwrap();
-        let before = fx.snapshot();
-        fails(fx.sim.close_adapter(fx.adapter), STALE_ADAPTER, INVALID);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.sim.close_adapter(fx.adapter), STALE_ADAPTER, INVALID));
     }
 
     fn create_device_stale_adapter_is_invalid_parameter() {
         let fx = fixture();
         fx.sim.close_adapter(fx.adapter).unwrap();
-        let before = fx.snapshot();
-        fails(fx.sim.create_device(fx.adapter), STALE_ADAPTER, INVALID);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.sim.create_device(fx.adapter), STALE_ADAPTER, INVALID));
     }
 );

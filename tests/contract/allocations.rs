@@ -9,10 +9,10 @@ use crate::fixture::*;
 rows!(
     fn create_allocation_past_budget_is_no_video_memory() {
         let fx = fixture_with(budget_plus(8));
-        let before = fx.snapshot();
-        let descs = [AllocationDesc::new(4 * PAGE), AllocationDesc::new(8 * PAGE)];
-        fails(fx.sim.create_allocations(fx.d, &descs), Error::NoVideoMemory, NO_VIDEO_MEMORY);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| {
+            let descs = [AllocationDesc::new(4 * PAGE), AllocationDesc::new(8 * PAGE)];
+            fails(fx.sim.create_allocations(fx.d, &descs), Error::NoVideoMemory, NO_VIDEO_MEMORY);
+        });
         // Nothing was charged: all 8 pages are still there, and no more.
         fx.sim.create_allocation(fx.d, AllocationDesc::new(8 * PAGE)).unwrap();
         fails(fx.sim.create_allocation(fx.d, AllocationDesc::new(PAGE)), Error::NoVideoMemory, NO_VIDEO_MEMORY);
@@ -20,34 +20,28 @@ rows!(
 
     fn create_allocation_size_zero_is_invalid_parameter() {
         let fx = fixture_with(budget_plus(1));
-        let before = fx.snapshot();
-        invalid_parameter(fx.sim.create_allocations(fx.d, &[AllocationDesc::new(PAGE), AllocationDesc::new(0)]));
-        invalid_parameter(fx.sim.create_allocation(fx.d, AllocationDesc::new(0)));
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| {
+            invalid_parameter(fx.sim.create_allocations(fx.d, &[AllocationDesc::new(PAGE), AllocationDesc::new(0)]));
+            invalid_parameter(fx.sim.create_allocation(fx.d, AllocationDesc::new(0)));
+        });
         fx.sim.create_allocation(fx.d, AllocationDesc::new(PAGE)).unwrap();
     }
 
     fn create_allocations_empty_list_is_invalid_parameter() {
         let fx = fixture();
-        let before = fx.snapshot();
-        invalid_parameter(fx.sim.create_allocations(fx.d, &[]));
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| invalid_parameter(fx.sim.create_allocations(fx.d, &[])));
     }
 
     fn create_allocations_removed_device_beats_empty_list() {
         let fx = fixture();
         fx.remove(fx.d);
-        let before = fx.snapshot();
-        fails(fx.sim.create_allocations(fx.d, &[]), Error::DeviceRemoved, REMOVED);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.sim.create_allocations(fx.d, &[]), Error::DeviceRemoved, REMOVED));
     }
 
     fn create_allocation_stale_device_is_invalid_parameter() {
         let fx = fixture();
         let s = fx.stale_device();
-        let before = fx.snapshot();
-        fails(fx.sim.create_allocation(s, AllocationDesc::new(PAGE)), STALE_DEVICE, INVALID);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.sim.create_allocation(s, AllocationDesc::new(PAGE)), STALE_DEVICE, INVALID));
     }
 
     #[allow(unsafe_code)]
@@ -59,9 +53,9 @@ rows!(
         // SAFETY: `aligned + 1 + PAGE` bytes fit in the buffer, which outlives
         // the simulator's use of it: creation fails, so nothing keeps it.
         let memory = unsafe { SystemMemory::new(base.add(aligned + 1), PAGE as usize) };
-        let before = fx.snapshot();
-        invalid_parameter(fx.sim.create_allocation(fx.d, AllocationDesc::new(PAGE).with_system_memory(memory)));
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| {
+            invalid_parameter(fx.sim.create_allocation(fx.d, AllocationDesc::new(PAGE).with_system_memory(memory)))
+        });
         assert!(buffer.iter().all(|&x| x == 0xAB), "the caller's memory was not touched");
         // Nothing was charged against the budget.
         fx.sim.create_allocation(fx.d, AllocationDesc::new(PAGE)).unwrap();
@@ -101,14 +95,20 @@ rows!(
 
     fn create_allocation_too_large_to_represent_is_no_video_memory() {
         let fx = fixture_with(SimConfig::default().adapter_memory(u64::MAX));
-        let before = fx.snapshot();
-        // Rounding u64::MAX up to a page overflows; 2^32 pages cannot be
-        // addressed by a page list: both are past any budget, and a bad
-        // description after them still wins (descriptions are checked first).
-        fails(fx.sim.create_allocation(fx.d, AllocationDesc::new(u64::MAX)), Error::NoVideoMemory, NO_VIDEO_MEMORY);
-        fails(fx.sim.create_allocation(fx.d, AllocationDesc::new(PAGE << 32)), Error::NoVideoMemory, NO_VIDEO_MEMORY);
-        invalid_parameter(fx.sim.create_allocations(fx.d, &[AllocationDesc::new(u64::MAX), AllocationDesc::new(0)]));
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| {
+            // Rounding u64::MAX up to a page overflows; 2^32 pages cannot be
+            // addressed by a page list: both are past any budget, and a bad
+            // description after them still wins (descriptions are checked first).
+            fails(fx.sim.create_allocation(fx.d, AllocationDesc::new(u64::MAX)), Error::NoVideoMemory, NO_VIDEO_MEMORY);
+            fails(
+                fx.sim.create_allocation(fx.d, AllocationDesc::new(PAGE << 32)),
+                Error::NoVideoMemory,
+                NO_VIDEO_MEMORY,
+            );
+            invalid_parameter(
+                fx.sim.create_allocations(fx.d, &[AllocationDesc::new(u64::MAX), AllocationDesc::new(0)]),
+            );
+        });
     }
 
     fn create_allocation_rounds_size_to_pages() {

@@ -14,9 +14,7 @@ rows!(
         let fx = fixture();
         assert_eq!(fx.sim.config().busy_policy, BusyPolicy::Fail);
         fx.sim.submit(fx.d, &[fx.a]).unwrap();
-        let before = fx.snapshot();
-        fails(fx.sim.lock2(fx.d, fx.a), Error::AllocationBusy, BUSY);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.sim.lock2(fx.d, fx.a), Error::AllocationBusy, BUSY));
     }
 
     fn lock2_busy_wait_policy_succeeds_when_fence_completes() {
@@ -52,11 +50,11 @@ rows!(
     fn lock2_busy_wait_policy_times_out_with_allocation_busy() {
         let fx = fixture_with(SimConfig::default().busy_policy(BusyPolicy::Wait).wait_timeout(SHORT_WAIT));
         fx.sim.submit(fx.d, &[fx.a]).unwrap();
-        let before = fx.snapshot();
-        let start = Instant::now();
-        fails(fx.sim.lock2(fx.d, fx.a), Error::AllocationBusy, BUSY);
-        assert!(start.elapsed() >= SHORT_WAIT, "returned after {:?}", start.elapsed());
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| {
+            let start = Instant::now();
+            fails(fx.sim.lock2(fx.d, fx.a), Error::AllocationBusy, BUSY);
+            assert!(start.elapsed() >= SHORT_WAIT, "returned after {:?}", start.elapsed());
+        });
     }
 
     fn lock2_busy_wait_policy_wakes_with_invalid_parameter_on_destroy() {

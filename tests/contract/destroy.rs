@@ -36,39 +36,29 @@ rows!(
     fn destroy_allocations_empty_list_does_nothing() {
         let fx = fixture();
         fx.sim.lock2(fx.d, fx.a).unwrap();
-        let before = fx.snapshot();
-        fx.sim.destroy_allocations(fx.d, &[]).unwrap();
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fx.sim.destroy_allocations(fx.d, &[]).unwrap());
     }
 
     fn destroy_allocations_duplicate_destroys_nothing() {
         let fx = fixture();
-        let before = fx.snapshot();
-        invalid_parameter(fx.sim.destroy_allocations(fx.d, &[fx.a, fx.b, fx.a]));
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| invalid_parameter(fx.sim.destroy_allocations(fx.d, &[fx.a, fx.b, fx.a])));
     }
 
     fn destroy_allocations_stale_handle_destroys_nothing() {
         let fx = fixture();
         let x = fx.stale_allocation();
-        let before = fx.snapshot();
-        fails(fx.sim.destroy_allocations(fx.d, &[fx.a, x]), STALE_ALLOCATION, INVALID);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.sim.destroy_allocations(fx.d, &[fx.a, x]), STALE_ALLOCATION, INVALID));
     }
 
     fn destroy_allocations_other_device_destroys_nothing() {
         let fx = fixture();
-        let before = fx.snapshot();
-        fails(fx.sim.destroy_allocations(fx.d, &[fx.a, fx.e]), Error::WrongDevice, INVALID);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.sim.destroy_allocations(fx.d, &[fx.a, fx.e]), Error::WrongDevice, INVALID));
     }
 
     fn destroy_allocations_empty_list_on_stale_device_is_invalid_parameter() {
         let fx = fixture();
         let s = fx.stale_device();
-        let before = fx.snapshot();
-        fails(fx.sim.destroy_allocations(s, &[]), STALE_DEVICE, INVALID);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.sim.destroy_allocations(s, &[]), STALE_DEVICE, INVALID));
     }
 
     fn destroy_device_destroys_locked_and_busy_allocations() {
@@ -89,8 +79,6 @@ rows!(
     fn destroy_device_stale_is_invalid_parameter() {
         let fx = fixture();
         let s = fx.stale_device();
-        let before = fx.snapshot();
-        fails(fx.sim.destroy_device(s), STALE_DEVICE, INVALID);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.sim.destroy_device(s), STALE_DEVICE, INVALID));
     }
 );

@@ -10,30 +10,32 @@ rows!(
     fn fault_return_status_changes_nothing() {
         let fx = fixture_with(budget_plus(1));
         fx.sim.inject_fault(Fault::new(FaultCall::Lock2, return_status(REMOVED))).unwrap();
-        let before = fx.snapshot();
-        fails(fx.sim.lock2(fx.d, fx.a), Error::Injected(REMOVED), REMOVED);
-        assert_eq!(fx.snapshot(), before, "Lock2: not locked, device not removed");
+        // Lock2: not locked, device not removed.
+        fx.unchanged_by(|| fails(fx.sim.lock2(fx.d, fx.a), Error::Injected(REMOVED), REMOVED));
 
         fx.sim.lock2(fx.d, fx.a).unwrap();
         fx.sim.inject_fault(Fault::new(FaultCall::Unlock2, return_status(NtStatus::UNSUCCESSFUL))).unwrap();
-        let before = fx.snapshot();
-        fails(fx.sim.unlock2(fx.d, fx.a), Error::Injected(NtStatus::UNSUCCESSFUL), NtStatus::UNSUCCESSFUL);
-        assert_eq!(fx.snapshot(), before, "Unlock2: still locked");
+        // Unlock2: still locked.
+        fx.unchanged_by(|| {
+            fails(fx.sim.unlock2(fx.d, fx.a), Error::Injected(NtStatus::UNSUCCESSFUL), NtStatus::UNSUCCESSFUL)
+        });
 
         fx.sim.inject_fault(Fault::new(FaultCall::CreateAllocation, return_status(NtStatus::NO_MEMORY))).unwrap();
-        let before = fx.snapshot();
-        fails(
-            fx.sim.create_allocation(fx.d, AllocationDesc::new(PAGE)),
-            Error::Injected(NtStatus::NO_MEMORY),
-            NtStatus::NO_MEMORY,
-        );
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| {
+            fails(
+                fx.sim.create_allocation(fx.d, AllocationDesc::new(PAGE)),
+                Error::Injected(NtStatus::NO_MEMORY),
+                NtStatus::NO_MEMORY,
+            )
+        });
 
-        fx.sim.inject_fault(Fault::new(FaultCall::DestroyAllocation, return_status(BUSY))).unwrap();
-        fails(fx.sim.destroy_allocations(fx.d, &[fx.b]), Error::Injected(BUSY), BUSY);
-        fx.sim.inject_fault(Fault::new(FaultCall::DestroyDevice, return_status(BUSY))).unwrap();
-        fails(fx.sim.destroy_device(fx.dev_e), Error::Injected(BUSY), BUSY);
-        assert_eq!(fx.snapshot(), before, "nothing destroyed");
+        // Nothing destroyed.
+        fx.unchanged_by(|| {
+            fx.sim.inject_fault(Fault::new(FaultCall::DestroyAllocation, return_status(BUSY))).unwrap();
+            fails(fx.sim.destroy_allocations(fx.d, &[fx.b]), Error::Injected(BUSY), BUSY);
+            fx.sim.inject_fault(Fault::new(FaultCall::DestroyDevice, return_status(BUSY))).unwrap();
+            fails(fx.sim.destroy_device(fx.dev_e), Error::Injected(BUSY), BUSY);
+        });
 
         // The budget was not charged by the failed creation: one page is left.
         fx.sim.create_allocation(fx.d, AllocationDesc::new(PAGE)).unwrap();
@@ -58,10 +60,10 @@ rows!(
         let fx = fixture();
         let x = fx.stale_allocation();
         fx.sim.inject_fault(Fault::new(FaultCall::Lock2, return_status(NtStatus::UNSUCCESSFUL)).nth(2)).unwrap();
-        let before = fx.snapshot();
-        fails(fx.sim.lock2(fx.d, x), STALE_ALLOCATION, INVALID);
-        fails(fx.sim.lock2(fx.d, fx.a), Error::Injected(NtStatus::UNSUCCESSFUL), NtStatus::UNSUCCESSFUL);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| {
+            fails(fx.sim.lock2(fx.d, x), STALE_ALLOCATION, INVALID);
+            fails(fx.sim.lock2(fx.d, fx.a), Error::Injected(NtStatus::UNSUCCESSFUL), NtStatus::UNSUCCESSFUL);
+        });
     }
 
     fn fault_remove_device_sets_hung_then_call_sees_removal() {
@@ -78,9 +80,7 @@ rows!(
         let fx = fixture();
         let s = fx.stale_device();
         fx.sim.inject_fault(Fault::new(FaultCall::Unlock2, FaultAction::RemoveDevice)).unwrap();
-        let before = fx.snapshot();
-        fails(fx.sim.unlock2(s, fx.a), STALE_DEVICE, INVALID);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.sim.unlock2(s, fx.a), STALE_DEVICE, INVALID));
         // The fault is spent: the next Unlock2 fails as usual, on an active device.
         fails(fx.sim.unlock2(fx.d, fx.a), Error::NotLocked, INVALID);
         assert_eq!(fx.state(fx.d), ExecutionState::Active);
@@ -108,9 +108,9 @@ rows!(
         let fx = fixture();
         fx.sim.inject_fault(Fault::new(FaultCall::Lock2, FaultAction::RemoveDevice)).unwrap();
         fx.sim.inject_fault(Fault::new(FaultCall::Lock2, return_status(NtStatus::UNSUCCESSFUL))).unwrap();
-        let before = fx.snapshot();
-        fails(fx.sim.lock2(fx.d, fx.a), Error::Injected(NtStatus::UNSUCCESSFUL), NtStatus::UNSUCCESSFUL);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| {
+            fails(fx.sim.lock2(fx.d, fx.a), Error::Injected(NtStatus::UNSUCCESSFUL), NtStatus::UNSUCCESSFUL)
+        });
         assert_eq!(fx.state(fx.d), ExecutionState::Active);
     }
 

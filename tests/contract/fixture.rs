@@ -111,6 +111,26 @@ impl Fx {
         }
     }
 
+    /// Runs `calls` (the calls under test with their own checks: calls that
+    /// must fail, or calls that must do nothing) and asserts that together
+    /// they changed nothing a [`Snapshot`] sees: lock counts, busy bits,
+    /// device states, last fences, which handles are valid, the adapter count
+    /// (abi.md §3: a failed call changes no state).
+    #[track_caller]
+    pub(crate) fn unchanged_by(&self, calls: impl FnOnce()) {
+        let before = self.snapshot();
+        calls();
+        assert_eq!(self.snapshot(), before, "the calls changed observable state");
+    }
+
+    /// [`Fx::unchanged_by`] for calls that need `&mut Fx` (`Simulator::reset`).
+    #[track_caller]
+    pub(crate) fn unchanged_by_mut(&mut self, calls: impl FnOnce(&mut Fx)) {
+        let before = self.snapshot();
+        calls(self);
+        assert_eq!(self.snapshot(), before, "the calls changed observable state");
+    }
+
     /// A device handle whose device was created on `A` and destroyed.
     pub(crate) fn stale_device(&self) -> DeviceHandle {
         let s = self.sim.create_device(self.adapter).unwrap();

@@ -12,83 +12,71 @@ use crate::fixture::*;
 rows!(
     fn lock_reserved_flag_bits_are_invalid_parameter() {
         let fx = fixture();
-        let before = fx.snapshot();
-        for bits in [0x800, 0x1000, 0x8000_0000, 0xFFFF_F800] {
-            invalid_parameter(fx.lock_entire(fx.d, fx.a, LockFlags(bits)));
-        }
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| {
+            for bits in [0x800, 0x1000, 0x8000_0000, 0xFFFF_F800] {
+                invalid_parameter(fx.lock_entire(fx.d, fx.a, LockFlags(bits)));
+            }
+        });
     }
 
     fn lock_read_only_with_write_only_is_invalid_parameter() {
         let fx = fixture();
-        let before = fx.snapshot();
-        invalid_parameter(fx.lock_entire(fx.d, fx.a, LockFlags::READ_ONLY | LockFlags::WRITE_ONLY));
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| invalid_parameter(fx.lock_entire(fx.d, fx.a, LockFlags::READ_ONLY | LockFlags::WRITE_ONLY)));
     }
 
     fn lock_bad_flags_beat_removed_device() {
         let fx = fixture();
         fx.remove(fx.d);
-        let before = fx.snapshot();
-        invalid_parameter(fx.lock_entire(fx.d, fx.a, LockFlags(0x800)));
-        invalid_parameter(fx.lock_entire(fx.d, fx.a, LockFlags::READ_ONLY | LockFlags::WRITE_ONLY));
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| {
+            invalid_parameter(fx.lock_entire(fx.d, fx.a, LockFlags(0x800)));
+            invalid_parameter(fx.lock_entire(fx.d, fx.a, LockFlags::READ_ONLY | LockFlags::WRITE_ONLY));
+        });
     }
 
     fn lock_stale_device_is_invalid_parameter() {
         let fx = fixture();
         let s = fx.stale_device();
-        let before = fx.snapshot();
-        fails(fx.lock_entire(s, fx.e, no_flags()), STALE_DEVICE, INVALID);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.lock_entire(s, fx.e, no_flags()), STALE_DEVICE, INVALID));
     }
 
     fn lock_removed_device_is_device_removed() {
         let fx = fixture();
         fx.remove(fx.d);
-        let before = fx.snapshot();
-        fails(fx.lock_entire(fx.d, fx.a, no_flags()), Error::DeviceRemoved, REMOVED);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.lock_entire(fx.d, fx.a, no_flags()), Error::DeviceRemoved, REMOVED));
     }
 
     fn lock_removed_device_beats_bad_allocation() {
         let fx = fixture();
         let x = fx.stale_allocation();
         fx.remove(fx.d);
-        let before = fx.snapshot();
-        for alloc in [x, fx.e, fx.h] {
-            fails(fx.sim.lock(fx.d, alloc, no_flags(), Pages::List(&[99])), Error::DeviceRemoved, REMOVED);
-        }
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| {
+            for alloc in [x, fx.e, fx.h] {
+                fails(fx.sim.lock(fx.d, alloc, no_flags(), Pages::List(&[99])), Error::DeviceRemoved, REMOVED);
+            }
+        });
     }
 
     fn lock_stale_allocation_is_invalid_parameter() {
         let fx = fixture();
         let x = fx.stale_allocation();
-        let before = fx.snapshot();
-        fails(fx.lock_entire(fx.d, x, no_flags()), STALE_ALLOCATION, INVALID);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.lock_entire(fx.d, x, no_flags()), STALE_ALLOCATION, INVALID));
     }
 
     fn lock_allocation_of_other_device_is_invalid_parameter() {
         let fx = fixture();
-        let before = fx.snapshot();
-        fails(fx.lock_entire(fx.d, fx.e, no_flags()), Error::WrongDevice, INVALID);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.lock_entire(fx.d, fx.e, no_flags()), Error::WrongDevice, INVALID));
     }
 
     fn lock_not_cpu_visible_is_invalid_parameter() {
         let fx = fixture();
-        let before = fx.snapshot();
-        fails(fx.lock_entire(fx.d, fx.h, no_flags()), Error::NotCpuVisible, INVALID);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.lock_entire(fx.d, fx.h, no_flags()), Error::NotCpuVisible, INVALID));
     }
 
     fn lock_not_cpu_visible_beats_bad_pages() {
         let fx = fixture();
-        let before = fx.snapshot();
-        fails(fx.sim.lock(fx.d, fx.h, no_flags(), Pages::List(&[99])), Error::NotCpuVisible, INVALID);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| {
+            fails(fx.sim.lock(fx.d, fx.h, no_flags(), Pages::List(&[99])), Error::NotCpuVisible, INVALID)
+        });
     }
 
     fn lock_entire_maps_base() {
@@ -121,36 +109,32 @@ rows!(
 
     fn lock_page_index_out_of_range_is_invalid_parameter() {
         let fx = fixture();
-        let before = fx.snapshot();
-        invalid_parameter(fx.sim.lock(fx.d, fx.a, no_flags(), Pages::List(&[0, 4])));
-        invalid_parameter(fx.sim.lock(fx.d, fx.a, no_flags(), Pages::List(&[u32::MAX])));
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| {
+            invalid_parameter(fx.sim.lock(fx.d, fx.a, no_flags(), Pages::List(&[0, 4])));
+            invalid_parameter(fx.sim.lock(fx.d, fx.a, no_flags(), Pages::List(&[u32::MAX])));
+        });
     }
 
     fn lock_empty_page_list_is_invalid_parameter() {
         let fx = fixture();
-        let before = fx.snapshot();
-        invalid_parameter(fx.sim.lock(fx.d, fx.a, no_flags(), Pages::List(&[])));
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| invalid_parameter(fx.sim.lock(fx.d, fx.a, no_flags(), Pages::List(&[]))));
     }
 
     fn lock_bad_pages_beat_busy() {
         let fx = fixture();
         fx.sim.submit(fx.d, &[fx.a]).unwrap();
-        let before = fx.snapshot();
-        invalid_parameter(fx.sim.lock(fx.d, fx.a, LockFlags::DONOT_WAIT, Pages::List(&[9])));
-        // Without DONOT_WAIT too: the pages are checked before any wait.
-        invalid_parameter(fx.sim.lock(fx.d, fx.a, no_flags(), Pages::List(&[9])));
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| {
+            invalid_parameter(fx.sim.lock(fx.d, fx.a, LockFlags::DONOT_WAIT, Pages::List(&[9])));
+            // Without DONOT_WAIT too: the pages are checked before any wait.
+            invalid_parameter(fx.sim.lock(fx.d, fx.a, no_flags(), Pages::List(&[9])));
+        });
         assert!(fx.busy(fx.a));
     }
 
     fn lock_busy_donot_wait_is_allocation_busy() {
         let fx = fixture();
         fx.sim.submit(fx.d, &[fx.a]).unwrap();
-        let before = fx.snapshot();
-        fails(fx.lock_entire(fx.d, fx.a, LockFlags::DONOT_WAIT), Error::AllocationBusy, BUSY);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.lock_entire(fx.d, fx.a, LockFlags::DONOT_WAIT), Error::AllocationBusy, BUSY));
     }
 
     fn lock_busy_ignore_sync_maps_without_waiting() {
@@ -203,11 +187,11 @@ rows!(
     fn lock_busy_wait_times_out_with_allocation_busy() {
         let fx = fixture_with(SimConfig::default().wait_timeout(SHORT_WAIT));
         fx.sim.submit(fx.d, &[fx.a]).unwrap();
-        let before = fx.snapshot();
-        let start = Instant::now();
-        fails(fx.lock_entire(fx.d, fx.a, no_flags()), Error::AllocationBusy, BUSY);
-        assert!(start.elapsed() >= SHORT_WAIT, "returned after {:?}", start.elapsed());
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| {
+            let start = Instant::now();
+            fails(fx.lock_entire(fx.d, fx.a, no_flags()), Error::AllocationBusy, BUSY);
+            assert!(start.elapsed() >= SHORT_WAIT, "returned after {:?}", start.elapsed());
+        });
         assert!(fx.busy(fx.a));
     }
 
@@ -239,9 +223,7 @@ rows!(
         let fx = fixture_with(SimConfig::default().max_lock_references(1));
         fx.lock_entire(fx.d, fx.a, no_flags()).unwrap();
         fx.sim.submit(fx.d, &[fx.a]).unwrap();
-        let before = fx.snapshot();
-        fails(fx.lock_entire(fx.d, fx.a, LockFlags::DONOT_WAIT), Error::AllocationBusy, BUSY);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.lock_entire(fx.d, fx.a, LockFlags::DONOT_WAIT), Error::AllocationBusy, BUSY));
         assert_eq!(fx.n(fx.a), 1);
     }
 
@@ -249,9 +231,7 @@ rows!(
         let fx = fixture_with(SimConfig::default().max_lock_references(2));
         fx.lock_entire(fx.d, fx.a, no_flags()).unwrap();
         fx.sim.lock(fx.d, fx.a, no_flags(), Pages::List(&[1])).unwrap();
-        let before = fx.snapshot();
-        fails(fx.lock_entire(fx.d, fx.a, no_flags()), Error::TooManyReferences, TOO_MANY);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.lock_entire(fx.d, fx.a, no_flags()), Error::TooManyReferences, TOO_MANY));
         assert_eq!(fx.n(fx.a), 2);
     }
 

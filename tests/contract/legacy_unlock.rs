@@ -10,27 +10,21 @@ rows!(
     fn unlock_empty_list_is_invalid_parameter() {
         let fx = fixture();
         fx.lock_entire(fx.d, fx.a, no_flags()).unwrap();
-        let before = fx.snapshot();
-        invalid_parameter(fx.sim.unlock(fx.d, &[]));
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| invalid_parameter(fx.sim.unlock(fx.d, &[])));
         assert_eq!(fx.n(fx.a), 1);
     }
 
     fn unlock_empty_list_beats_removed_device() {
         let fx = fixture();
         fx.remove(fx.d);
-        let before = fx.snapshot();
-        invalid_parameter(fx.sim.unlock(fx.d, &[]));
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| invalid_parameter(fx.sim.unlock(fx.d, &[])));
     }
 
     fn unlock_stale_device_is_invalid_parameter() {
         let fx = fixture();
         fx.lock_entire(fx.dev_e, fx.e, no_flags()).unwrap();
         let s = fx.stale_device();
-        let before = fx.snapshot();
-        fails(fx.sim.unlock(s, &[fx.e]), STALE_DEVICE, INVALID);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.sim.unlock(s, &[fx.e]), STALE_DEVICE, INVALID));
         assert_eq!(fx.n(fx.e), 1);
     }
 
@@ -38,9 +32,7 @@ rows!(
         let fx = fixture();
         fx.lock_entire(fx.d, fx.a, no_flags()).unwrap();
         fx.remove(fx.d);
-        let before = fx.snapshot();
-        fails(fx.sim.unlock(fx.d, &[fx.a]), Error::DeviceRemoved, REMOVED);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.sim.unlock(fx.d, &[fx.a]), Error::DeviceRemoved, REMOVED));
         assert_eq!(fx.n(fx.a), 0);
     }
 
@@ -48,20 +40,20 @@ rows!(
         let fx = fixture();
         let x = fx.stale_allocation();
         fx.remove(fx.d);
-        let before = fx.snapshot();
-        fails(fx.sim.unlock(fx.d, &[x]), Error::DeviceRemoved, REMOVED);
-        fails(fx.sim.unlock(fx.d, &[fx.e]), Error::DeviceRemoved, REMOVED);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| {
+            fails(fx.sim.unlock(fx.d, &[x]), Error::DeviceRemoved, REMOVED);
+            fails(fx.sim.unlock(fx.d, &[fx.e]), Error::DeviceRemoved, REMOVED);
+        });
     }
 
     fn unlock_bad_handle_unlocks_nothing() {
         let fx = fixture();
         fx.lock_entire(fx.d, fx.a, no_flags()).unwrap();
         let x = fx.stale_allocation();
-        let before = fx.snapshot();
-        fails(fx.sim.unlock(fx.d, &[fx.a, x]), STALE_ALLOCATION, INVALID);
-        fails(fx.sim.unlock(fx.d, &[x, fx.a]), STALE_ALLOCATION, INVALID);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| {
+            fails(fx.sim.unlock(fx.d, &[fx.a, x]), STALE_ALLOCATION, INVALID);
+            fails(fx.sim.unlock(fx.d, &[x, fx.a]), STALE_ALLOCATION, INVALID);
+        });
         assert_eq!(fx.n(fx.a), 1);
     }
 
@@ -69,9 +61,7 @@ rows!(
         let fx = fixture();
         fx.lock_entire(fx.d, fx.a, no_flags()).unwrap();
         fx.lock_entire(fx.dev_e, fx.e, no_flags()).unwrap();
-        let before = fx.snapshot();
-        fails(fx.sim.unlock(fx.d, &[fx.a, fx.e]), Error::WrongDevice, INVALID);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.sim.unlock(fx.d, &[fx.a, fx.e]), Error::WrongDevice, INVALID));
         assert_eq!((fx.n(fx.a), fx.n(fx.e)), (1, 1));
     }
 
@@ -79,9 +69,7 @@ rows!(
         let fx = fixture();
         fx.lock_entire(fx.d, fx.a, no_flags()).unwrap();
         fx.lock_entire(fx.d, fx.b, no_flags()).unwrap();
-        let before = fx.snapshot();
-        fails(fx.sim.unlock(fx.d, &[fx.b, fx.a, fx.a]), Error::NotLocked, INVALID);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.sim.unlock(fx.d, &[fx.b, fx.a, fx.a]), Error::NotLocked, INVALID));
         assert_eq!((fx.n(fx.a), fx.n(fx.b)), (1, 1));
     }
 

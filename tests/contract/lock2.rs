@@ -10,29 +10,25 @@ rows!(
     fn lock2_stale_device_is_invalid_parameter() {
         let fx = fixture();
         let s = fx.stale_device();
-        let before = fx.snapshot();
-        fails(fx.sim.lock2(s, fx.e), STALE_DEVICE, INVALID);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.sim.lock2(s, fx.e), STALE_DEVICE, INVALID));
     }
 
     fn lock2_removed_device_is_device_removed() {
         let fx = fixture();
         fx.remove(fx.d);
-        let before = fx.snapshot();
-        fails(fx.sim.lock2(fx.d, fx.a), Error::DeviceRemoved, REMOVED);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.sim.lock2(fx.d, fx.a), Error::DeviceRemoved, REMOVED));
     }
 
     fn lock2_removed_device_beats_bad_allocation() {
         let fx = fixture();
         let x = fx.stale_allocation();
         fx.remove(fx.d);
-        let before = fx.snapshot();
-        fails(fx.sim.lock2(fx.d, x), Error::DeviceRemoved, REMOVED);
-        fails(fx.sim.lock2(fx.d, fx.e), Error::DeviceRemoved, REMOVED);
-        // It beats rule 5 as well.
-        fails(fx.sim.lock2(fx.d, fx.h), Error::DeviceRemoved, REMOVED);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| {
+            fails(fx.sim.lock2(fx.d, x), Error::DeviceRemoved, REMOVED);
+            fails(fx.sim.lock2(fx.d, fx.e), Error::DeviceRemoved, REMOVED);
+            // It beats rule 5 as well.
+            fails(fx.sim.lock2(fx.d, fx.h), Error::DeviceRemoved, REMOVED);
+        });
         assert_eq!(fx.n(fx.e), 0);
     }
 
@@ -42,41 +38,33 @@ rows!(
         fx.sim.lock2(fx.d, fx.a).unwrap();
         fx.remove(fx.d);
         assert_eq!(fx.n(fx.a), 0);
-        let before = fx.snapshot();
-        for _ in 0..3 {
-            fails(fx.sim.lock2(fx.d, fx.a), Error::DeviceRemoved, REMOVED);
-        }
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| {
+            for _ in 0..3 {
+                fails(fx.sim.lock2(fx.d, fx.a), Error::DeviceRemoved, REMOVED);
+            }
+        });
     }
 
     fn lock2_stale_allocation_is_invalid_parameter() {
         let fx = fixture();
         let x = fx.stale_allocation();
-        let before = fx.snapshot();
-        fails(fx.sim.lock2(fx.d, x), STALE_ALLOCATION, INVALID);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.sim.lock2(fx.d, x), STALE_ALLOCATION, INVALID));
     }
 
     fn lock2_allocation_of_other_device_is_invalid_parameter() {
         let fx = fixture();
-        let before = fx.snapshot();
-        fails(fx.sim.lock2(fx.d, fx.e), Error::WrongDevice, INVALID);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.sim.lock2(fx.d, fx.e), Error::WrongDevice, INVALID));
     }
 
     fn lock2_not_cpu_visible_is_invalid_parameter() {
         let fx = fixture();
-        let before = fx.snapshot();
-        fails(fx.sim.lock2(fx.d, fx.h), Error::NotCpuVisible, INVALID);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.sim.lock2(fx.d, fx.h), Error::NotCpuVisible, INVALID));
     }
 
     fn lock2_not_cpu_visible_beats_busy() {
         let fx = fixture();
         fx.sim.submit(fx.d, &[fx.h]).unwrap();
-        let before = fx.snapshot();
-        fails(fx.sim.lock2(fx.d, fx.h), Error::NotCpuVisible, INVALID);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.sim.lock2(fx.d, fx.h), Error::NotCpuVisible, INVALID));
         assert!(fx.busy(fx.h));
     }
 
@@ -85,9 +73,7 @@ rows!(
         fx.sim.lock2(fx.d, fx.a).unwrap();
         fx.sim.lock2(fx.d, fx.a).unwrap();
         fx.sim.submit(fx.d, &[fx.a]).unwrap();
-        let before = fx.snapshot();
-        fails(fx.sim.lock2(fx.d, fx.a), Error::AllocationBusy, BUSY);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.sim.lock2(fx.d, fx.a), Error::AllocationBusy, BUSY));
         assert_eq!((fx.n(fx.a), fx.busy(fx.a)), (2, true));
     }
 
@@ -95,9 +81,7 @@ rows!(
         let fx = fixture_with(SimConfig::default().max_lock_references(2));
         fx.sim.lock2(fx.d, fx.a).unwrap();
         fx.sim.lock2(fx.d, fx.a).unwrap();
-        let before = fx.snapshot();
-        fails(fx.sim.lock2(fx.d, fx.a), Error::TooManyReferences, TOO_MANY);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.sim.lock2(fx.d, fx.a), Error::TooManyReferences, TOO_MANY));
         assert_eq!(fx.n(fx.a), 2);
     }
 
@@ -142,9 +126,7 @@ rows!(
         for _ in 0..1024 {
             fx.sim.lock2(fx.d, fx.a).unwrap();
         }
-        let before = fx.snapshot();
-        fails(fx.sim.lock2(fx.d, fx.a), Error::TooManyReferences, TOO_MANY);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.sim.lock2(fx.d, fx.a), Error::TooManyReferences, TOO_MANY));
         fx.sim.lock2(fx.d, fx.b).unwrap();
         assert_eq!((fx.n(fx.a), fx.n(fx.b)), (1024, 1));
     }

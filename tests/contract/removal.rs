@@ -30,19 +30,17 @@ rows!(
 
     fn remove_device_active_is_not_a_reason() {
         let fx = fixture();
-        let before = fx.snapshot();
-        invalid_parameter(fx.sim.remove_device(fx.d, ExecutionState::Active));
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| invalid_parameter(fx.sim.remove_device(fx.d, ExecutionState::Active)));
         assert_eq!(fx.state(fx.d), ExecutionState::Active);
     }
 
     fn remove_device_again_keeps_first_reason() {
         let fx = fixture();
         fx.remove(fx.d);
-        let before = fx.snapshot();
-        fails(fx.sim.remove_device(fx.d, ExecutionState::Reset), Error::DeviceRemoved, REMOVED);
-        fails(fx.sim.remove_device(fx.d, ExecutionState::Hung), Error::DeviceRemoved, REMOVED);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| {
+            fails(fx.sim.remove_device(fx.d, ExecutionState::Reset), Error::DeviceRemoved, REMOVED);
+            fails(fx.sim.remove_device(fx.d, ExecutionState::Hung), Error::DeviceRemoved, REMOVED);
+        });
         assert_eq!(fx.state(fx.d), ExecutionState::Hung);
     }
 
@@ -118,14 +116,14 @@ rows!(
         let fx = fixture();
         fx.sim.lock2(fx.d, fx.a).unwrap();
         fx.remove(fx.d);
-        let before = fx.snapshot();
-        fails(fx.sim.lock2(fx.d, fx.a), Error::DeviceRemoved, REMOVED);
-        fails(fx.sim.unlock2(fx.d, fx.a), Error::DeviceRemoved, REMOVED);
-        fails(fx.lock_entire(fx.d, fx.b, no_flags()), Error::DeviceRemoved, REMOVED);
-        fails(fx.sim.unlock(fx.d, &[fx.a]), Error::DeviceRemoved, REMOVED);
-        fails(fx.sim.create_allocation(fx.d, AllocationDesc::new(PAGE)), Error::DeviceRemoved, REMOVED);
-        fails(fx.sim.remove_device(fx.d, ExecutionState::Reset), Error::DeviceRemoved, REMOVED);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| {
+            fails(fx.sim.lock2(fx.d, fx.a), Error::DeviceRemoved, REMOVED);
+            fails(fx.sim.unlock2(fx.d, fx.a), Error::DeviceRemoved, REMOVED);
+            fails(fx.lock_entire(fx.d, fx.b, no_flags()), Error::DeviceRemoved, REMOVED);
+            fails(fx.sim.unlock(fx.d, &[fx.a]), Error::DeviceRemoved, REMOVED);
+            fails(fx.sim.create_allocation(fx.d, AllocationDesc::new(PAGE)), Error::DeviceRemoved, REMOVED);
+            fails(fx.sim.remove_device(fx.d, ExecutionState::Reset), Error::DeviceRemoved, REMOVED);
+        });
     }
 
     fn removed_device_destroy_allocations_works() {
@@ -160,23 +158,23 @@ rows!(
         fx.sim.lock2(fx.d, fx.a).unwrap();
         let live = fx.info(fx.a);
         fx.remove(fx.d);
-        let before = fx.snapshot();
-        let info = fx.sim.query_allocation(fx.d, fx.a).unwrap();
-        assert_eq!((info.lock_count, info.busy), (0, false));
-        assert_eq!((info.size, info.page_count, info.cpu_visible), (live.size, live.page_count, live.cpu_visible));
-        assert_eq!(fx.sim.device_state(fx.d).unwrap(), ExecutionState::Hung);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| {
+            let info = fx.sim.query_allocation(fx.d, fx.a).unwrap();
+            assert_eq!((info.lock_count, info.busy), (0, false));
+            assert_eq!((info.size, info.page_count, info.cpu_visible), (live.size, live.page_count, live.cpu_visible));
+            assert_eq!(fx.sim.device_state(fx.d).unwrap(), ExecutionState::Hung);
+        });
     }
 
     fn removed_device_destroyed_handle_is_invalid_parameter() {
         let fx = fixture();
         fx.remove(fx.d);
         fx.sim.destroy_device(fx.d).unwrap();
-        let before = fx.snapshot();
-        fails(fx.sim.lock2(fx.d, fx.a), STALE_DEVICE, INVALID);
-        fails(fx.sim.device_state(fx.d), STALE_DEVICE, INVALID);
-        fails(fx.sim.destroy_device(fx.d), STALE_DEVICE, INVALID);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| {
+            fails(fx.sim.lock2(fx.d, fx.a), STALE_DEVICE, INVALID);
+            fails(fx.sim.device_state(fx.d), STALE_DEVICE, INVALID);
+            fails(fx.sim.destroy_device(fx.d), STALE_DEVICE, INVALID);
+        });
     }
 
     fn reset_adapter_removes_every_device_with_reset() {
@@ -249,26 +247,20 @@ rows!(
     fn remove_adapter_create_device_is_device_removed() {
         let fx = fixture();
         fx.sim.remove_adapter(fx.adapter).unwrap();
-        let before = fx.snapshot();
-        fails(fx.sim.create_device(fx.adapter), Error::DeviceRemoved, REMOVED);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.sim.create_device(fx.adapter), Error::DeviceRemoved, REMOVED));
     }
 
     fn remove_adapter_then_reset_adapter_is_device_removed() {
         let fx = fixture();
         fx.sim.remove_adapter(fx.adapter).unwrap();
-        let before = fx.snapshot();
-        fails(fx.sim.reset_adapter(fx.adapter), Error::DeviceRemoved, REMOVED);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.sim.reset_adapter(fx.adapter), Error::DeviceRemoved, REMOVED));
         assert_eq!(fx.state(fx.d), ExecutionState::Stopped);
     }
 
     fn remove_adapter_then_remove_adapter_is_device_removed() {
         let fx = fixture();
         fx.sim.remove_adapter(fx.adapter).unwrap();
-        let before = fx.snapshot();
-        fails(fx.sim.remove_adapter(fx.adapter), Error::DeviceRemoved, REMOVED);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.sim.remove_adapter(fx.adapter), Error::DeviceRemoved, REMOVED));
         assert_eq!(fx.state(fx.dev_e), ExecutionState::Stopped);
     }
 );

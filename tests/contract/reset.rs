@@ -48,17 +48,18 @@ rows!(
         let mut fx = fixture();
         fx.sim.lock2(fx.d, fx.a).unwrap();
         fx.sim.inject_fault(Fault::new(FaultCall::Lock2, return_status(BUSY))).unwrap();
-        let before = fx.snapshot();
-        for bad in [
-            SimConfig::default().adapters(0),
-            SimConfig::default().adapters(17),
-            SimConfig::default().page_size(6000),
-            SimConfig::default().max_lock_references(0),
-            SimConfig::default().wait_timeout(Duration::MAX),
-        ] {
-            invalid_parameter(fx.sim.reset(bad));
-        }
-        assert_eq!(fx.snapshot(), before);
+        // `reset` takes the simulator mutably, so the calls get `fx` as an argument.
+        fx.unchanged_by_mut(|fx| {
+            for bad in [
+                SimConfig::default().adapters(0),
+                SimConfig::default().adapters(17),
+                SimConfig::default().page_size(6000),
+                SimConfig::default().max_lock_references(0),
+                SimConfig::default().wait_timeout(Duration::MAX),
+            ] {
+                invalid_parameter(fx.sim.reset(bad));
+            }
+        });
         assert_eq!(fx.sim.config(), SimConfig::default());
         fails(fx.sim.lock2(fx.d, fx.a), Error::Injected(BUSY), BUSY);
     }

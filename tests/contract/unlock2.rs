@@ -11,9 +11,7 @@ rows!(
         let fx = fixture();
         fx.sim.lock2(fx.dev_e, fx.e).unwrap();
         let s = fx.stale_device();
-        let before = fx.snapshot();
-        fails(fx.sim.unlock2(s, fx.e), STALE_DEVICE, INVALID);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.sim.unlock2(s, fx.e), STALE_DEVICE, INVALID));
         assert_eq!(fx.n(fx.e), 1);
     }
 
@@ -21,9 +19,7 @@ rows!(
         let fx = fixture();
         fx.sim.lock2(fx.d, fx.a).unwrap();
         fx.remove(fx.d);
-        let before = fx.snapshot();
-        fails(fx.sim.unlock2(fx.d, fx.a), Error::DeviceRemoved, REMOVED);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.sim.unlock2(fx.d, fx.a), Error::DeviceRemoved, REMOVED));
         assert_eq!(fx.n(fx.a), 0);
     }
 
@@ -32,35 +28,29 @@ rows!(
         let x = fx.stale_allocation();
         fx.sim.lock2(fx.dev_e, fx.e).unwrap();
         fx.remove(fx.d);
-        let before = fx.snapshot();
-        fails(fx.sim.unlock2(fx.d, x), Error::DeviceRemoved, REMOVED);
-        fails(fx.sim.unlock2(fx.d, fx.e), Error::DeviceRemoved, REMOVED);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| {
+            fails(fx.sim.unlock2(fx.d, x), Error::DeviceRemoved, REMOVED);
+            fails(fx.sim.unlock2(fx.d, fx.e), Error::DeviceRemoved, REMOVED);
+        });
         assert_eq!(fx.n(fx.e), 1);
     }
 
     fn unlock2_stale_allocation_is_invalid_parameter() {
         let fx = fixture();
         let x = fx.stale_allocation();
-        let before = fx.snapshot();
-        fails(fx.sim.unlock2(fx.d, x), STALE_ALLOCATION, INVALID);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.sim.unlock2(fx.d, x), STALE_ALLOCATION, INVALID));
     }
 
     fn unlock2_allocation_of_other_device_is_invalid_parameter() {
         let fx = fixture();
         fx.sim.lock2(fx.dev_e, fx.e).unwrap();
-        let before = fx.snapshot();
-        fails(fx.sim.unlock2(fx.d, fx.e), Error::WrongDevice, INVALID);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.sim.unlock2(fx.d, fx.e), Error::WrongDevice, INVALID));
         assert_eq!(fx.n(fx.e), 1);
     }
 
     fn unlock2_not_locked_is_invalid_parameter() {
         let fx = fixture();
-        let before = fx.snapshot();
-        fails(fx.sim.unlock2(fx.d, fx.a), Error::NotLocked, INVALID);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.sim.unlock2(fx.d, fx.a), Error::NotLocked, INVALID));
         assert_eq!(fx.n(fx.a), 0);
     }
 

@@ -48,9 +48,7 @@ rows!(
     fn complete_fence_zero_does_nothing() {
         let fx = fixture();
         fx.sim.submit(fx.d, &[fx.a]).unwrap();
-        let before = fx.snapshot();
-        fx.sim.complete_fence(fx.d, 0).unwrap();
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fx.sim.complete_fence(fx.d, 0).unwrap());
         assert!(fx.busy(fx.a));
     }
 
@@ -65,19 +63,17 @@ rows!(
 
     fn submit_empty_list_is_invalid_parameter() {
         let fx = fixture();
-        let before = fx.snapshot();
-        invalid_parameter(fx.sim.submit(fx.d, &[]));
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| invalid_parameter(fx.sim.submit(fx.d, &[])));
         assert_eq!(fx.sim.last_fence(fx.d).unwrap(), 0);
     }
 
     fn submit_bad_allocation_submits_nothing() {
         let fx = fixture();
         let x = fx.stale_allocation();
-        let before = fx.snapshot();
-        fails(fx.sim.submit(fx.d, &[fx.a, x]), STALE_ALLOCATION, INVALID);
-        fails(fx.sim.submit(fx.d, &[fx.a, fx.e]), Error::WrongDevice, INVALID);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| {
+            fails(fx.sim.submit(fx.d, &[fx.a, x]), STALE_ALLOCATION, INVALID);
+            fails(fx.sim.submit(fx.d, &[fx.a, fx.e]), Error::WrongDevice, INVALID);
+        });
         assert!(!fx.busy(fx.a));
         assert_eq!(fx.sim.submit(fx.d, &[fx.a]).unwrap(), 1, "no fence was used up");
     }
@@ -85,9 +81,7 @@ rows!(
     fn submit_on_removed_device_is_device_removed() {
         let fx = fixture();
         fx.remove(fx.d);
-        let before = fx.snapshot();
-        fails(fx.sim.submit(fx.d, &[fx.a]), Error::DeviceRemoved, REMOVED);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| fails(fx.sim.submit(fx.d, &[fx.a]), Error::DeviceRemoved, REMOVED));
         assert_eq!(fx.sim.last_fence(fx.d).unwrap(), 0);
     }
 
@@ -95,20 +89,20 @@ rows!(
         let fx = fixture();
         fx.sim.submit(fx.d, &[fx.a]).unwrap();
         fx.remove(fx.d);
-        let before = fx.snapshot();
-        fails(fx.sim.complete_fence(fx.d, 1), Error::DeviceRemoved, REMOVED);
-        fails(fx.sim.complete_fence(fx.d, 0), Error::DeviceRemoved, REMOVED);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| {
+            fails(fx.sim.complete_fence(fx.d, 1), Error::DeviceRemoved, REMOVED);
+            fails(fx.sim.complete_fence(fx.d, 0), Error::DeviceRemoved, REMOVED);
+        });
     }
 
     fn complete_fence_stale_device_is_invalid_parameter() {
         let fx = fixture();
         fx.sim.submit(fx.dev_e, &[fx.e]).unwrap();
         let s = fx.stale_device();
-        let before = fx.snapshot();
-        fails(fx.sim.complete_fence(s, 1), STALE_DEVICE, INVALID);
-        fails(fx.sim.submit(s, &[fx.e]), STALE_DEVICE, INVALID);
-        assert_eq!(fx.snapshot(), before);
+        fx.unchanged_by(|| {
+            fails(fx.sim.complete_fence(s, 1), STALE_DEVICE, INVALID);
+            fails(fx.sim.submit(s, &[fx.e]), STALE_DEVICE, INVALID);
+        });
         assert!(fx.busy(fx.e));
     }
 );
