@@ -19,7 +19,9 @@ use std::process::Command;
 
 /// Defines the tests of one section module: every `fn` becomes a `#[test]`
 /// (attributes before it are kept), and `ROWS` lists the names, which must be
-/// the ids of the rows of the module's section, no more and no fewer.
+/// the ids of the rows of the module's section, no more and no fewer. Call it
+/// with parentheses, `rows!( ... );`: rustfmt formats the items inside those,
+/// and leaves a macro called with braces as it is.
 macro_rules! rows {
     ($($(#[$attr:meta])* fn $name:ident() $body:block)*) => {
         $(
