@@ -19,27 +19,6 @@ pub enum BusyPolicy {
     Ignore,
 }
 
-impl BusyPolicy {
-    /// The `SIMKMT_BUSY_*` value: 0 fail, 1 wait, 2 ignore.
-    pub const fn to_raw(self) -> u32 {
-        match self {
-            BusyPolicy::Fail => 0,
-            BusyPolicy::Wait => 1,
-            BusyPolicy::Ignore => 2,
-        }
-    }
-
-    /// Parses a `SIMKMT_BUSY_*` value.
-    pub const fn from_raw(raw: u32) -> Option<Self> {
-        match raw {
-            0 => Some(BusyPolicy::Fail),
-            1 => Some(BusyPolicy::Wait),
-            2 => Some(BusyPolicy::Ignore),
-            _ => None,
-        }
-    }
-}
-
 /// The configuration of one [`crate::Simulator`]. `Default` gives the
 /// built-in defaults of abi.md §9.
 ///

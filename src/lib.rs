@@ -8,13 +8,16 @@
 //! It has two faces over one core:
 //!
 //! * this idiomatic Rust API: [`Simulator`] instances (no global state),
-//!   typed generational handles, [`Result`]s and the RAII [`LockGuard`];
-//! * a C ABI that exports the real `D3DKMT*` symbols with Windows' struct
-//!   layouts (see `include/d3dkmt_sim.h` and `docs/c-abi.md`).
+//!   typed handles, [`Result`]s and the RAII [`LockGuard`];
+//! * a C ABI (the default-on `c-abi` feature) that exports the real
+//!   `D3DKMT*` symbols with Windows' struct layouts (see
+//!   `include/d3dkmt_sim.h` and `docs/c-abi.md`).
 //!
-//! Every status the simulator returns is the one the contract names
-//! (`abi.md`), in the contract's check order, and a failed call changes
-//! nothing. [`Error::status`] is the one mapping from errors to [`NtStatus`].
+//! Every status the simulator returns is the one the contract names, in the
+//! contract's check order, and a failed call changes nothing.
+//! [`Error::status`] is the one mapping from errors to [`NtStatus`].
+//! Handles have the shape of Windows' local handles: a new simulator's are
+//! `0x40000040`, `0x40000080`, … in creation order, whatever their kinds.
 //!
 //! ```
 //! use d3dkmt_sim::*;
@@ -23,6 +26,7 @@
 //! let adapter = sim.enum_adapters(1)?[0].handle;
 //! let device = sim.create_device(adapter)?;
 //! let alloc = sim.create_allocation(device, AllocationDesc::new(1 << 20))?;
+//! assert_eq!([adapter.raw(), device.raw(), alloc.raw()], [0x4000_0040, 0x4000_0080, 0x4000_00C0]);
 //!
 //! // Lock2 / Unlock2 as raw calls, mirroring the thunks...
 //! let mapping = sim.lock2(device, alloc)?;
@@ -48,30 +52,47 @@
 //! concurrency design (lock order included), and `docs/lock-states.md` for
 //! the state table every contract test is named after.
 #![deny(unsafe_code)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
 
+// The core, bottom-up: each module uses only those above it in this list.
+mod adapter;
+mod allocation;
+mod call;
+mod clock;
 mod config;
+mod device;
+mod engine;
 mod error;
-mod fault;
+mod gate;
 mod handle;
+mod hooks;
 mod lock;
 pub mod mem;
-mod objects;
-mod sim;
+mod pause;
+mod removal;
+mod settings;
+mod slot;
 mod status;
+mod stores;
 mod sync;
-
-pub use config::{BusyPolicy, ConfigParseError, SimConfig, MAX_ADAPTERS, MAX_WAIT_TIMEOUT};
-pub use error::{status_of, Error, Result};
-pub use fault::{Fault, FaultAction, FaultCall};
-pub use handle::{AdapterHandle, AllocationHandle, DeviceHandle, HandleKind};
-pub use lock::LockGuard;
-pub use mem::SystemMemory;
-pub use objects::{
-    AdapterInfo, AllocationDesc, AllocationInfo, ExecutionState, LockFlags, Luid, Mapping, Pages, ALLOCATION_DESC_SIZE,
-    ALLOCATION_DESC_VERSION, ALLOCATION_FLAG_NOT_CPU_VISIBLE,
-};
-pub use sim::{Simulator, MAX_ADAPTER_HANDLES, MAX_ALLOCATIONS, MAX_DEVICES};
-
+mod work;
+// The faces.
+#[cfg(all(feature = "c-abi", not(loom)))]
 pub mod ffi;
+mod guard;
+mod sim;
+
+pub use adapter::{AdapterInfo, Luid};
+pub use allocation::{AllocationDesc, AllocationInfo};
+pub use call::CallId;
+pub use config::{BusyPolicy, ConfigParseError, SimConfig, MAX_ADAPTERS, MAX_WAIT_TIMEOUT};
+pub use device::{ExecutionState, MAX_DEVICES};
+pub use error::{status_of, Error, Result};
+pub use guard::LockGuard;
+pub use handle::{AdapterHandle, AllocationHandle, DeviceHandle, HandleKind};
+pub use hooks::fault::{Fault, FaultAction, FaultCall};
+pub use lock::{LockFlags, Pages};
+pub use mem::{Mapping, SystemMemory};
+pub use sim::Simulator;
 pub use status::NtStatus;

@@ -1,38 +1,57 @@
-//! Unit tests of the C ABI that need a test build (the injected panic).
-//! They share the process-wide simulator, so they take a lock.
+//! Unit tests of the C ABI that need a test build (an injected panic, the
+//! seam's probe, pause points). They share the process-wide simulator, so
+//! they take a lock.
+
+use std::sync::mpsc::channel;
+use std::thread;
+
+use windows_sys::Wdk::Graphics::Direct3D::{
+    D3DKMT_ADAPTERINFO, D3DKMT_CLOSEADAPTER, D3DKMT_CREATEALLOCATION, D3DKMT_CREATEDEVICE, D3DKMT_DESTROYALLOCATION2,
+    D3DKMT_DESTROYDEVICE, D3DKMT_ENUMADAPTERS2, D3DKMT_GETDEVICESTATE, D3DKMT_LOCK, D3DKMT_LOCK2,
+    D3DKMT_OPENADAPTERFROMLUID, D3DKMT_UNLOCK, D3DKMT_UNLOCK2,
+};
 
 use super::*;
+use crate::call::CallId;
+use crate::pause::{self, Point};
+use crate::status::NtStatus;
 use crate::sync::Mutex;
+use crate::{AllocationDesc, AllocationHandle, DeviceHandle, ExecutionState, Fault, FaultAction};
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
-unsafe fn lock2(device: u32, alloc: u32) -> (NTSTATUS, *mut core::ffi::c_void) {
+/// Lock2 through the export: its status and `pData`.
+fn lock2(device: u32, alloc: u32) -> (NTSTATUS, usize) {
     let mut args = D3DKMT_LOCK2 { hDevice: device, hAllocation: alloc, ..Default::default() };
     // SAFETY: `args` is a valid D3DKMT_LOCK2.
     let status = unsafe { D3DKMTLock2(&mut args) };
-    (status, args.pData)
+    (status, args.pData as usize)
+}
+
+/// One adapter, a device and a one-page allocation on the current simulator.
+fn script() -> (DeviceHandle, AllocationHandle) {
+    let sim = current();
+    let adapter = sim.enum_adapters(1).unwrap()[0].handle;
+    let device = sim.create_device(adapter).unwrap();
+    let alloc = sim.create_allocation(device, AllocationDesc::new(4096)).unwrap();
+    (device, alloc)
 }
 
 #[test]
 fn a_panic_never_crosses_the_abi_and_the_simulator_stays_usable() {
     let _serial = SERIAL.lock();
     reset_current(SimConfig::default()).unwrap();
-    let sim = current();
-    let adapter = sim.enum_adapters(1).unwrap()[0].handle;
-    let device = sim.create_device(adapter).unwrap();
-    let alloc = sim.create_allocation(device, AllocationDesc::new(4096)).unwrap();
-    sim.inject_fault(Fault::new(FaultCall::Lock2, FaultAction::Panic)).unwrap();
+    let (device, alloc) = script();
+    current().inject_fault(Fault::new(CallId::Lock2, FaultAction::Panic)).unwrap();
 
-    // SAFETY: valid handles and argument struct.
-    let (status, data) = unsafe { lock2(device.raw(), alloc.raw()) };
+    let (status, data) = lock2(device.raw(), alloc.raw());
     assert_eq!(status, NtStatus::INTERNAL_ERROR.0);
-    assert!(data.is_null(), "a failed call writes no output");
+    assert_eq!(data, 0, "a failed call writes no output");
 
-    // SAFETY: as above.
-    let (status, data) = unsafe { lock2(device.raw(), alloc.raw()) };
+    let (status, data) = lock2(device.raw(), alloc.raw());
     assert_eq!(status, NtStatus::SUCCESS.0);
-    assert!(!data.is_null());
-    assert_eq!(sim.query_allocation(device, alloc).unwrap().lock_count, 1);
+    assert_ne!(data, 0);
+    assert_eq!(current().query_allocation(device, alloc).unwrap().lock_count, 1);
 }
 
 #[test]
@@ -40,8 +59,7 @@ fn reset_validates_first_and_keeps_the_old_simulator() {
     let _serial = SERIAL.lock();
     reset_current(SimConfig::default()).unwrap();
     let sim = current();
-    let adapter = sim.enum_adapters(1).unwrap()[0].handle;
-    let device = sim.create_device(adapter).unwrap();
+    let (device, _) = script();
     // A caller with an older, smaller struct: only its Size is read.
     let short: u32 = 4;
     // SAFETY: the simulator reads the 4-byte Size and stops there.
@@ -77,9 +95,103 @@ fn reset_reissues_the_handles_of_a_new_simulator() {
         (adapter, device, allocs)
     };
     let expected = script(&fresh);
+    assert_eq!(expected.1.raw(), 0x4000_0080);
     for _ in 0..3 {
         reset_current(SimConfig::default().seed(7)).unwrap();
         // Objects of the previous round are gone; the handles repeat.
         assert_eq!(script(current()), expected);
     }
+}
+
+/// A Lock2 that read an allocation's metadata and is about to take its
+/// reference while another thread resets the simulator and re-creates the
+/// same objects (same handles) must not take the reference on the new
+/// allocation and hand out the old one's base. The pause point holds the
+/// window open; before the fix the CAS succeeded on the new allocation's
+/// identical word and `pData` was the destroyed allocation's base.
+#[test]
+fn a_lock2_straddling_a_reset_maps_the_allocation_it_locked() {
+    let _serial = SERIAL.lock();
+    reset_current(SimConfig::default()).unwrap();
+    let (device, alloc) = script();
+    let (arrived_tx, arrived) = channel();
+    let (resume, resume_rx) = channel::<()>();
+    let locker = thread::spawn(move || {
+        pause::at(Point::Lock2BeforeCas, arrived_tx, resume_rx);
+        lock2(device.raw(), alloc.raw())
+    });
+    arrived.recv().expect("the locker reaches the pause point");
+
+    reset_current(SimConfig::default()).unwrap();
+    assert_eq!(script(), (device, alloc), "the new simulator issues the same handles");
+    let new_base = current().lock2(device, alloc).unwrap().as_ptr() as usize;
+    current().unlock2(device, alloc).unwrap();
+
+    resume.send(()).unwrap();
+    let (status, data) = locker.join().unwrap();
+    assert_eq!(status, NtStatus::SUCCESS.0);
+    assert_eq!(data, new_base, "pData is the base of the allocation whose reference was taken");
+    assert_eq!(current().query_allocation(device, alloc).unwrap().lock_count, 1);
+}
+
+/// Every export passes the one seam: with the test probe armed (which
+/// makes no call quiet), each call is recorded with its entry point and
+/// the status it returned.
+#[test]
+fn every_export_passes_the_seam_with_its_outcome() {
+    let _serial = SERIAL.lock();
+    reset_current(SimConfig::default()).unwrap();
+    let (device, alloc) = script();
+    let (d, a) = (device.raw(), alloc.raw());
+    let (probe, gate) = current().engine().probe();
+    probe.start(gate);
+    let ok = NtStatus::SUCCESS.0;
+    let bad = NtStatus::INVALID_PARAMETER.0;
+    let mut expected = Vec::new();
+    let mut check = |id: CallId, status: NTSTATUS, want: NTSTATUS| {
+        assert_eq!(status, want, "{id:?}");
+        expected.push((id, NtStatus(want)));
+    };
+    // SAFETY: every call below gets valid argument structs (and arrays
+    // that outlive the call), or NULL where the contract allows it.
+    unsafe {
+        let mut enum2 = D3DKMT_ENUMADAPTERS2::default();
+        let mut info = [D3DKMT_ADAPTERINFO::default(); 1];
+        enum2.NumAdapters = 1;
+        enum2.pAdapters = info.as_mut_ptr();
+        check(CallId::EnumAdapters, D3DKMTEnumAdapters2(&mut enum2), ok);
+        let mut open = D3DKMT_OPENADAPTERFROMLUID { AdapterLuid: info[0].AdapterLuid, hAdapter: 0 };
+        check(CallId::OpenAdapter, D3DKMTOpenAdapterFromLuid(&mut open), ok);
+        check(CallId::CloseAdapter, D3DKMTCloseAdapter(&D3DKMT_CLOSEADAPTER { hAdapter: open.hAdapter }), ok);
+        let mut create = D3DKMT_CREATEDEVICE::default();
+        create.Anonymous.hAdapter = info[0].hAdapter;
+        check(CallId::CreateDevice, D3DKMTCreateDevice(&mut create), ok);
+        check(CallId::DestroyDevice, D3DKMTDestroyDevice(&D3DKMT_DESTROYDEVICE { hDevice: create.hDevice }), ok);
+        let mut state = D3DKMT_GETDEVICESTATE { hDevice: d, StateType: 1, ..Default::default() };
+        check(CallId::GetDeviceState, D3DKMTGetDeviceState(&mut state), ok);
+        let mut ca = D3DKMT_CREATEALLOCATION { hDevice: d, ..Default::default() };
+        check(CallId::CreateAllocation, D3DKMTCreateAllocation2(&mut ca), bad);
+        check(CallId::CreateAllocation, D3DKMTCreateAllocation(&mut ca), bad);
+        let da = D3DKMT_DESTROYALLOCATION2 { hDevice: d, ..Default::default() };
+        check(CallId::DestroyAllocation, D3DKMTDestroyAllocation2(&da), ok);
+        check(CallId::Lock2, lock2(d, a).0, ok);
+        check(CallId::Unlock2, D3DKMTUnlock2(&D3DKMT_UNLOCK2 { hDevice: d, hAllocation: a }), ok);
+        let mut lock = D3DKMT_LOCK { hDevice: d, hAllocation: a, ..Default::default() };
+        check(CallId::Lock, D3DKMTLock(&mut lock), ok);
+        let unlock = D3DKMT_UNLOCK { hDevice: d, NumAllocations: 1, phAllocations: &a };
+        check(CallId::Unlock, D3DKMTUnlock(&unlock), ok);
+        let mut submit = SIMKMT_SUBMIT { hDevice: d, NumAllocations: 1, phAllocations: &a, FenceValue: 0 };
+        check(CallId::Submit, SimKmtSubmit(&mut submit), ok);
+        check(CallId::CompleteFence, SimKmtCompleteFence(d, submit.FenceValue), ok);
+        let mut q = SIMKMT_ALLOCATION_INFO::default();
+        check(CallId::QueryAllocation, SimKmtQueryAllocation(d, a, &mut q), ok);
+        check(CallId::ResetAdapter, SimKmtResetAdapter(info[0].hAdapter), ok);
+        check(CallId::RemoveDevice, SimKmtRemoveDevice(d, 3), NtStatus::DEVICE_REMOVED.0);
+        check(CallId::RemoveAdapter, SimKmtRemoveAdapter(info[0].hAdapter), ok);
+        let fault = SIMKMT_FAULT { Call: 1, Action: 0, Status: NtStatus::UNSUCCESSFUL.0, ..Default::default() };
+        check(CallId::InjectFault, SimKmtInjectFault(&fault), ok);
+    }
+    let recorded = probe.stop(gate);
+    current().clear_faults();
+    assert_eq!(recorded, expected);
 }

@@ -1,111 +1,102 @@
-//! The lock engine: `D3DKMTLock2`/`D3DKMTUnlock2` and the legacy page-list
-//! `D3DKMTLock`/`D3DKMTUnlock` (abi.md §5, §6).
+//! The lock engine: `D3DKMTLock2`/`D3DKMTUnlock2` here, the legacy
+//! page-list `D3DKMTLock`/`D3DKMTUnlock` in [`legacy`], busy waits in
+//! [`wait`].
 //!
-//! Each call has a fast path and a slow path. The fast path reads the
-//! allocation's slot (no lock), checks the state word against everything a
-//! success needs in one mask compare, and takes or drops the reference with
-//! one compare-and-swap: one locked read-modify-write per call. Anything else
-//! (an error, a busy allocation, a lost race) falls to the slow path, which
-//! re-derives the status in exactly the contract's order and does the
-//! waiting. The rules themselves live, pure, in [`state`].
+//! Each call has a quiet path and a slow path. The quiet path (taken when
+//! the seam has no hook armed and no reset is under way) reads the
+//! allocation's metadata line, checks the prediction of its state word
+//! against everything a success needs in one mask compare, and takes or
+//! drops the reference with one compare-and-swap from the predicted word:
+//! one locked read-modify-write per call, no load of the word itself. It
+//! also answers the errors the allocation's slot decides; anything else (an
+//! armed hook, a busy allocation under the Wait policy, a lost race it
+//! cannot settle) goes to the slow path, which re-derives the status in
+//! exactly the contract's order, under the gate, and does the waiting. The
+//! pure rules are [`crate::slot::check_lock`] and
+//! [`crate::slot::check_unlock`].
 
-pub(crate) mod state;
+mod legacy;
+mod wait;
 
-mod guard;
+pub(crate) use self::legacy::PageList;
+pub use self::legacy::{LockFlags, Pages};
 
-pub use guard::LockGuard;
-
-use std::time::Instant;
-
-use self::state::{LockCheck, UnlockCheck};
+use crate::allocation::Allocations;
+use crate::config::BusyPolicy;
+use crate::device::LiveDevice;
 use crate::error::{Error, Result};
-use crate::fault::FaultCall;
-use crate::handle::{AllocationHandle, DeviceHandle, HandleKind, Key};
-use crate::objects::{AllocSlot, DeviceSlot, LockFlags, Mapping, Pages, DEVICE_REASON_MASK};
-use crate::sim::Simulator;
-use crate::sync::Ordering::*;
-use crate::BusyPolicy;
+use crate::gate::Pass;
+use crate::handle::HandleKind;
+use crate::mem::Mapping;
+use crate::pause::{self, Point};
+use crate::slot::{check_lock, check_unlock, unlockable, LockCheck, Slot, UnlockCheck, Word};
+use crate::stores::view;
 
-/// What a lock does with a busy allocation.
+/// A lock taken: what it maps, and the life (generation) of the allocation
+/// whose reference it holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum BusyRule {
-    Fail,
-    Wait,
-    Ignore,
+pub(crate) struct Locked {
+    pub(crate) mapping: Mapping,
+    pub(crate) gen: u64,
 }
 
-impl Simulator {
-    /// `D3DKMTLock2`: maps the whole allocation and takes one lock
-    /// reference. Checks, in order: device live, device not removed,
-    /// allocation live and of that device, CPU-visible, busy (per the busy
-    /// policy), reference limit. Nested locks return the same address.
-    ///
-    /// ```
-    /// use d3dkmt_sim::*;
-    /// let sim = Simulator::new(SimConfig::default().max_lock_references(2))?;
-    /// let adapter = sim.enum_adapters(1)?[0].handle;
-    /// let device = sim.create_device(adapter)?;
-    /// let alloc = sim.create_allocation(device, AllocationDesc::new(4096))?;
-    /// let a = sim.lock2(device, alloc)?;
-    /// let b = sim.lock2(device, alloc)?;
-    /// assert_eq!(a.as_ptr(), b.as_ptr());
-    /// assert_eq!(sim.lock2(device, alloc), Err(Error::TooManyReferences));
-    /// sim.unlock2(device, alloc)?;
-    /// sim.unlock2(device, alloc)?;
-    /// assert_eq!(sim.unlock2(device, alloc), Err(Error::NotLocked));
-    /// # Ok::<(), Error>(())
-    /// ```
-    #[inline]
-    pub fn lock2(&self, device: DeviceHandle, allocation: AllocationHandle) -> Result<Mapping> {
-        self.lock2_raw(device.raw(), allocation.raw(), 0)
-    }
+view!(
+    /// The lock operations.
+    Locker
+);
 
-    /// Lock2 on raw handles and raw `Flags.Value`.
+impl<'e> Locker<'e> {
+    /// The allocation operations over the same stores.
     #[inline(always)]
-    pub(crate) fn lock2_raw(&self, device: u32, allocation: u32, flags: u32) -> Result<Mapping> {
-        match self.lock2_fast(device, allocation, flags) {
-            Some(result) => result,
-            None => self.lock2_slow(device, allocation, flags),
-        }
+    fn allocations(self) -> Allocations<'e> {
+        Allocations(self.0)
     }
 
-    /// Lock2 when no fault is armed: the success path (a load, compares and
-    /// one CAS) and every error that the allocation word and a device lookup
-    /// decide. `None` leaves the call to [`Simulator::lock2_slow`] (a fault
-    /// is armed, flags are set, the allocation is busy under the Wait
-    /// policy, or another call holds the word for a moment); the call has
-    /// then taken nothing and counted no fault. With no fault armed the
-    /// fault point would do nothing, so deciding here is the same call.
+    // === Lock2, quiet ===
+
+    /// Lock2 on the quiet path (the caller saw the gate quiet): the success
+    /// (a lookup, loads of the metadata line, one CAS) and every error the
+    /// allocation's slot and a device check decide. `None` leaves the call
+    /// to the slow path, having taken nothing: flags are set, the
+    /// allocation is busy under the Wait policy, a legacy Unlock holds the
+    /// word, a removal is not yet published, or a reset straddled the
+    /// decision.
     ///
     /// It cannot panic (loads, compares, a CAS, a mutex taken and released
     /// at most once), so the C ABI runs it outside `catch_unwind`.
+    ///
+    /// `done` makes the result from the mapping and the life locked (so a
+    /// caller that needs only the mapping carries nothing else).
     #[inline(always)]
-    pub(crate) fn lock2_fast(&self, device: u32, allocation: u32, flags: u32) -> Option<Result<Mapping>> {
-        if self.faults.any_armed() || flags != 0 {
+    pub(crate) fn lock2_quiet<R>(
+        self,
+        device: u32,
+        allocation: u32,
+        flags: u32,
+        done: impl FnOnce(Mapping, u64) -> R,
+    ) -> Option<Result<R>> {
+        if flags != 0 {
             return None;
         }
-        let Some((key, slot)) = self.allocation_slot(allocation) else {
-            return Some(Err(self.not_an_allocation_of(device, false)));
+        let Some((_, slot)) = self.0.handles.get(allocation) else {
+            return self.lock2_verdict(device, None).map(Err);
         };
-        let meta = &slot.meta;
-        let expected = meta.fresh.load(Acquire);
+        let expected = slot.expected();
         // BUSY is in the mask unless the policy maps busy allocations, so a
-        // busy allocation that may not be locked takes the `else` branch
-        // and costs no RMW.
-        let mask = self.lock2_mask.load(Relaxed);
-        if expected & mask == state::fresh(key.gen, true) && meta.owner.load(Relaxed) == device {
-            // The allocation the handle names is live, CPU-visible and
-            // `device`'s (its metadata, read after `fresh` with acquire, is
-            // that allocation's until it dies, which changes the word).
-            let mapping = Mapping::new(meta.base.load(Relaxed), self.allocation_size(slot) as usize);
-            // Expect the usual case, unlocked (and idle, or busy as the
-            // metadata says): one CAS and no load of the word.
-            match slot.word.compare_exchange(expected, expected + 1, AcqRel, Acquire) {
-                Ok(_) => Some(Ok(mapping)),
-                Err(word) => self.lock2_retry(device, key, slot, word, mapping),
+        // busy allocation that may not be locked costs no RMW either.
+        if self.0.settings.lock2_mask().admits(expected) && slot.device() == device {
+            // The allocation the prediction names is live, CPU-visible and
+            // `device`'s; its metadata, read after the prediction (acquire),
+            // is that allocation's until it dies, which changes the word.
+            let mapping = slot.mapping();
+            pause::here(Point::Lock2BeforeCas);
+            // Expect the usual case, unlocked: one CAS, no load of the word.
+            match slot.try_lock(expected) {
+                Ok(()) => Some(Ok(done(mapping, expected.gen()))),
+                Err(word) => finish(self.lock2_retry(device, slot, expected, word, mapping), done),
             }
         } else {
-            self.lock2_miss(device, key, slot, expected)
+            finish(self.lock2_miss(device, slot, expected), done)
         }
     }
 
@@ -113,123 +104,97 @@ impl Simulator {
     /// is answered from it, anything else from the word.
     #[cold]
     #[inline(never)]
-    fn lock2_miss(&self, device: u32, key: Key, slot: &AllocSlot, expected: u64) -> Option<Result<Mapping>> {
-        if Self::removal_predicted(slot, key, expected, device) {
+    fn lock2_miss(self, device: u32, slot: &Slot, expected: Word) -> Option<Result<Locked>> {
+        if removal_predicted(slot, expected, device) {
             return Some(Err(Error::DeviceRemoved));
         }
-        self.lock2_verdict(device, key, slot, slot.word.load(Acquire)).map(Err)
+        self.lock2_verdict(device, Some(slot)).map(Err)
     }
 
-    /// Whether the prediction says the allocation the handle names belongs
-    /// to `device` and that device's removal is published (removal stores
-    /// that prediction only after the device's reason). Rule 3 then decides
-    /// the call, whatever the allocation's state: at the moment the
-    /// prediction was read the device was not destroyed either, since a
-    /// device dies only after each of its allocations' predictions was
-    /// cleared.
-    #[inline]
-    fn removal_predicted(slot: &AllocSlot, key: Key, expected: u64, device: u32) -> bool {
-        expected & (state::LIVE | state::REMOVED | state::GEN_FIELD) == state::fresh(key.gen, false) | state::REMOVED
-            && slot.meta.owner.load(Relaxed) == device
-    }
-
-    /// Lock2 after the expected word was not there: while the word the CAS
-    /// returned still allows a lock (a nested lock, a lost race, a busy
-    /// allocation under the Ignore policy), CAS again from it; otherwise
-    /// the verdict on it. Out of line, so the common path stays short.
+    /// Lock2 after the word was not the predicted one: while the word the
+    /// CAS returned is the same life of the allocation and still allows a
+    /// lock (a nested lock, a lost race, a busy allocation under Ignore),
+    /// CAS again from it; otherwise decide from the slot.
     #[cold]
     #[inline(never)]
     fn lock2_retry(
-        &self,
+        self,
         device: u32,
-        key: Key,
-        slot: &AllocSlot,
-        mut word: u64,
+        slot: &Slot,
+        expected: Word,
+        mut word: Word,
         mapping: Mapping,
-    ) -> Option<Result<Mapping>> {
-        let mask = self.lock2_mask.load(Relaxed);
-        let limit = self.limit.load(Relaxed);
-        let fresh = state::fresh(key.gen, true);
-        while word & mask == fresh & mask {
-            if state::count(word) >= limit {
-                // Everything before rule 7 holds (owner checked, live, not
-                // removed, CPU-visible, not busy or busy ignored).
+    ) -> Option<Result<Locked>> {
+        let mask = self.0.settings.lock2_mask();
+        let limit = self.0.settings.limit();
+        while mask.admits(word) && word.same_object(expected) {
+            if word.count() >= limit {
+                // One observation of the life whose owner was checked:
+                // everything before rule 7 holds at that instant.
                 return Some(Err(Error::TooManyReferences));
             }
-            match slot.word.compare_exchange_weak(word, word + 1, AcqRel, Acquire) {
-                Ok(_) => return Some(Ok(mapping)),
+            match slot.try_lock_weak(word) {
+                Ok(()) => return Some(Ok(Locked { mapping, gen: word.gen() })),
                 Err(now) => word = now,
             }
         }
-        // `word` is the allocation's state at a moment the call saw it.
-        self.lock2_verdict(device, key, slot, word).map(Err)
+        self.lock2_verdict(device, Some(slot)).map(Err)
     }
 
-    /// Why a Lock2 cannot take `word`, in abi.md §5 order, or `None` when
-    /// the slow path must decide. When the word is the live allocation the
-    /// handle names and `device` owns it, the device is live (rule 2: a
-    /// device dies only after its allocations) and REMOVED in the word is
-    /// rule 3; otherwise the device decides first.
+    /// Why a Lock2 cannot take the allocation in `slot` (`None`: no slot),
+    /// in the contract's order, or `None` when the slow path must decide.
+    /// Re-reads the slot, and decides between two reads of the control
+    /// word so that no reset straddles the decision.
     #[cold]
     #[inline(never)]
-    fn lock2_verdict(&self, device: u32, key: Key, slot: &AllocSlot, word: u64) -> Option<Error> {
-        if let Some(error) = self.handle_mismatch(device, key, slot, word) {
-            return Some(error);
-        }
-        let policy = self.busy_policy();
-        match state::check_lock(word, key.gen, self.limit.load(Relaxed), policy != BusyPolicy::Ignore) {
-            LockCheck::Removed => self.removal_published(device).then_some(Error::DeviceRemoved),
-            LockCheck::NotCpuVisible => Some(Error::NotCpuVisible),
-            LockCheck::Busy if policy == BusyPolicy::Fail => Some(Error::AllocationBusy),
-            LockCheck::AtLimit => Some(Error::TooManyReferences),
-            LockCheck::Frozen | LockCheck::Stale | LockCheck::Busy | LockCheck::Ok => None,
-        }
-    }
-
-    /// Everything [`Simulator::lock2_fast`] leaves, in abi.md §5 order.
-    #[cold]
-    #[inline(never)]
-    pub(crate) fn lock2_slow(&self, device: u32, allocation: u32, flags: u32) -> Result<Mapping> {
-        self.fault_point(FaultCall::Lock2, device, 0)?;
-        if flags != 0 {
-            return Err(Error::InvalidParameter("Lock2 flags must be 0"));
-        }
-        let rule = match self.busy_policy() {
-            BusyPolicy::Fail => BusyRule::Fail,
-            BusyPolicy::Wait => BusyRule::Wait,
-            BusyPolicy::Ignore => BusyRule::Ignore,
+    fn lock2_verdict(self, device: u32, slot: Option<&Slot>) -> Option<Error> {
+        let seen = self.0.gate.seen();
+        let verdict = match self.mine(device, slot) {
+            Err(error) => Some(error),
+            Ok(None) => None,
+            Ok(Some(word)) => {
+                let policy = self.0.settings.busy_policy();
+                let limit = self.0.settings.limit();
+                match check_lock(word, word.gen(), limit, policy != BusyPolicy::Ignore) {
+                    LockCheck::Removed => self.removal_published(device).then_some(Error::DeviceRemoved),
+                    LockCheck::NotCpuVisible => Some(Error::NotCpuVisible),
+                    LockCheck::Busy if policy == BusyPolicy::Fail => Some(Error::AllocationBusy),
+                    LockCheck::AtLimit => Some(Error::TooManyReferences),
+                    LockCheck::Frozen | LockCheck::Stale | LockCheck::Busy | LockCheck::Ok => None,
+                }
+            }
         };
-        self.lock_engine(device, allocation, Pages::Entire, rule)
+        verdict.filter(|_| self.0.gate.unchanged(seen))
     }
 
-    /// The slot an allocation handle points at (live or not).
-    #[inline(always)]
-    pub(crate) fn allocation_slot(&self, allocation: u32) -> Option<(Key, &AllocSlot)> {
-        let key = Key::decode(allocation, HandleKind::Allocation)?;
-        Some((key, self.allocations.get(key.index)?))
-    }
-
-    /// The error for a handle whose allocation `word` is not (stale, never
-    /// issued) or is another device's; `None` when it is `device`'s live
-    /// allocation, which then also proves `device` live.
-    #[inline]
-    fn handle_mismatch(&self, device: u32, key: Key, slot: &AllocSlot, word: u64) -> Option<Error> {
-        if !state::is_live(word, key.gen) {
-            Some(self.not_an_allocation_of(device, false))
-        } else if slot.meta.owner.load(Relaxed) != device {
-            Some(self.not_an_allocation_of(device, true))
-        } else {
-            None
+    /// The word of the allocation in `slot` when it is a live allocation of
+    /// `device` (which proves the device live: a device dies only after its
+    /// allocations); otherwise the error rules 2–4 give (the device's own
+    /// errors first). `Ok(None)`: the slot changed under the reads.
+    fn mine(self, device: u32, slot: Option<&Slot>) -> Result<Option<Word>> {
+        let Some(slot) = slot else { return Err(self.not_an_allocation_of(device, false)) };
+        let word = slot.word();
+        if !word.is(HandleKind::Allocation) {
+            return Err(self.not_an_allocation_of(device, false));
         }
+        let owner = slot.device();
+        if !slot.still(word) {
+            return Ok(None);
+        }
+        if owner != device {
+            return Err(self.not_an_allocation_of(device, true));
+        }
+        Ok(Some(word))
     }
 
     /// Rules 2–4 for an allocation handle that names no live allocation of
-    /// `device` (stale, never issued, of another kind, or `wrong_device`:
+    /// `device` (stale, never issued, another kind, or `wrong_device`:
     /// another device's): the device's own errors come first.
     #[cold]
-    fn not_an_allocation_of(&self, device: u32, wrong_device: bool) -> Error {
-        match self.active_device(device) {
+    fn not_an_allocation_of(self, device: u32, wrong_device: bool) -> Error {
+        match self.0.devices.state(&self.0.handles, device) {
             Err(e) => e,
+            Ok(word) if word.reason() != 0 => Error::DeviceRemoved,
             Ok(_) if wrong_device => Error::WrongDevice,
             Ok(_) => Error::InvalidHandle(HandleKind::Allocation),
         }
@@ -238,348 +203,210 @@ impl Simulator {
     /// Whether `device`'s removal is published (its word carries a reason).
     /// An allocation word shows REMOVED slightly earlier; until the device
     /// word follows, the slow path waits for the remover.
-    fn removal_published(&self, device: u32) -> bool {
-        self.device_slot(device).is_ok_and(|(_, _, word)| word & DEVICE_REASON_MASK != 0)
+    fn removal_published(self, device: u32) -> bool {
+        self.0.devices.state(&self.0.handles, device).is_ok_and(|word| word.reason() != 0)
     }
 
-    /// `D3DKMTUnlock2`: drops one lock reference. Checks, in order: device
-    /// live, not removed, allocation live and of that device, locked.
-    #[inline]
-    pub fn unlock2(&self, device: DeviceHandle, allocation: AllocationHandle) -> Result<()> {
-        self.unlock2_raw(device.raw(), allocation.raw())
-    }
+    // === Unlock2, quiet ===
 
+    /// Unlock2 on the quiet path, with the guarantees of
+    /// [`Locker::lock2_quiet`]. `life`: the generation the reference was
+    /// taken on, when the caller knows it (a lock guard), so that a handle
+    /// reused meanwhile is never unlocked by mistake; other lives of the
+    /// slot are then answered as stale by the slow path.
     #[inline(always)]
-    pub(crate) fn unlock2_raw(&self, device: u32, allocation: u32) -> Result<()> {
-        match self.unlock2_fast(device, allocation) {
-            Some(result) => result,
-            None => self.unlock2_slow(device, allocation),
-        }
-    }
-
-    /// Unlock2 when no fault is armed, with the guarantees of
-    /// [`Simulator::lock2_fast`].
-    #[inline(always)]
-    pub(crate) fn unlock2_fast(&self, device: u32, allocation: u32) -> Option<Result<()>> {
-        if self.faults.any_armed() {
+    pub(crate) fn unlock2_quiet(self, device: u32, allocation: u32, life: Option<u64>) -> Option<Result<()>> {
+        let Some((_, slot)) = self.0.handles.get(allocation) else {
+            return self.unlock2_verdict(device, None).map(Err);
+        };
+        let expected = slot.expected();
+        if life.is_some_and(|gen| gen != expected.gen()) {
             return None;
         }
-        let Some((key, slot)) = self.allocation_slot(allocation) else {
-            return Some(Err(self.not_an_allocation_of(device, false)));
-        };
-        let meta = &slot.meta;
-        let fresh = meta.fresh.load(Acquire);
-        if fresh & (state::LIVE | state::REMOVED | state::GEN_FIELD) == state::fresh(key.gen, false)
-            && meta.owner.load(Relaxed) == device
-        {
+        if unlockable(expected) && slot.device() == device {
             // Expect the usual case, one reference held: one CAS and no
             // load of the word.
-            match slot.word.compare_exchange(fresh + 1, fresh, AcqRel, Acquire) {
-                Ok(_) => Some(Ok(())),
-                Err(word) => self.unlock2_retry(device, key, slot, word),
+            match slot.try_unlock(expected.locked_once()) {
+                Ok(()) => Some(Ok(())),
+                Err(word) => self.unlock2_retry(device, slot, expected, word),
             }
-        } else if Self::removal_predicted(slot, key, fresh, device) {
+        } else if removal_predicted(slot, expected, device) {
             Some(Err(Error::DeviceRemoved))
         } else {
-            self.unlock2_verdict(device, key, slot, slot.word.load(Acquire)).map(Err)
+            self.unlock2_verdict(device, Some(slot)).map(Err)
         }
     }
 
-    /// Unlock2 after the expected word was not there: retry from the word
-    /// the CAS returned while it holds a reference, else the verdict.
+    /// Unlock2 after the word was not the predicted one: retry from the word
+    /// the CAS returned while it is the same life and holds a reference.
     #[cold]
     #[inline(never)]
-    fn unlock2_retry(&self, device: u32, key: Key, slot: &AllocSlot, mut word: u64) -> Option<Result<()>> {
-        let live = state::fresh(key.gen, false);
-        while word & state::FAST_UNLOCK_MASK == live && state::count(word) > 0 {
-            match slot.word.compare_exchange_weak(word, word - 1, AcqRel, Acquire) {
-                Ok(_) => return Some(Ok(())),
+    fn unlock2_retry(self, device: u32, slot: &Slot, expected: Word, mut word: Word) -> Option<Result<()>> {
+        while unlockable(word) && word.same_object(expected) && word.count() > 0 {
+            match slot.try_unlock_weak(word) {
+                Ok(()) => return Some(Ok(())),
                 Err(now) => word = now,
             }
         }
-        self.unlock2_verdict(device, key, slot, word).map(Err)
+        self.unlock2_verdict(device, Some(slot)).map(Err)
     }
 
-    /// Why an Unlock2 cannot take `word` (see [`Simulator::lock2_verdict`]).
+    /// Why an Unlock2 cannot drop a reference (see
+    /// [`Locker::lock2_verdict`]).
     #[cold]
     #[inline(never)]
-    fn unlock2_verdict(&self, device: u32, key: Key, slot: &AllocSlot, word: u64) -> Option<Error> {
-        if let Some(error) = self.handle_mismatch(device, key, slot, word) {
-            return Some(error);
-        }
-        match state::check_unlock(word, key.gen, 1) {
-            UnlockCheck::Removed => self.removal_published(device).then_some(Error::DeviceRemoved),
-            UnlockCheck::NotLocked => Some(Error::NotLocked),
-            UnlockCheck::Frozen | UnlockCheck::Stale | UnlockCheck::Ok => None,
-        }
-    }
-
-    /// Everything [`Simulator::unlock2_fast`] leaves, in abi.md §5 order.
-    #[cold]
-    #[inline(never)]
-    pub(crate) fn unlock2_slow(&self, device: u32, allocation: u32) -> Result<()> {
-        self.fault_point(FaultCall::Unlock2, device, 0)?;
-        loop {
-            let (dev, _) = self.active_device(device)?;
-            let (slot, key, word) = self.device_allocation(device, allocation)?;
-            match state::check_unlock(word, key.gen, 1) {
-                UnlockCheck::Frozen => drop(dev.inner.lock()),
-                UnlockCheck::Stale => return Err(Error::InvalidHandle(HandleKind::Allocation)),
-                UnlockCheck::Removed => return Err(Self::removed(dev)),
-                UnlockCheck::NotLocked => return Err(Error::NotLocked),
-                UnlockCheck::Ok => {
-                    if slot.word.compare_exchange(word, word - 1, AcqRel, Relaxed).is_ok() {
-                        return Ok(());
-                    }
-                }
-            }
-        }
-    }
-
-    /// `D3DKMTLock`, the legacy page-list lock. Flag rules first (reserved
-    /// bits, `READ_ONLY` with `WRITE_ONLY`), then as Lock2, then the pages
-    /// (the mapping starts at the first listed page), then busy decided by
-    /// the flags: `IGNORE_SYNC` skips it, `DONOT_WAIT` fails, otherwise the
-    /// call waits (bounded by the configured timeout). Each successful lock
-    /// is one reference, counted with Lock2's against one limit.
-    ///
-    /// ```
-    /// use d3dkmt_sim::*;
-    /// let sim = Simulator::new(SimConfig::default())?;
-    /// let adapter = sim.enum_adapters(1)?[0].handle;
-    /// let device = sim.create_device(adapter)?;
-    /// let alloc = sim.create_allocation(device, AllocationDesc::new(4 * 4096))?;
-    /// let whole = sim.lock(device, alloc, LockFlags::default(), Pages::Entire)?;
-    /// let part = sim.lock(device, alloc, LockFlags::READ_ONLY, Pages::List(&[2, 3]))?;
-    /// assert_eq!(part.as_ptr() as usize - whole.as_ptr() as usize, 2 * 4096);
-    /// sim.unlock(device, &[alloc, alloc])?;
-    /// # Ok::<(), Error>(())
-    /// ```
-    pub fn lock(
-        &self,
-        device: DeviceHandle,
-        allocation: AllocationHandle,
-        flags: LockFlags,
-        pages: Pages<'_>,
-    ) -> Result<Mapping> {
-        self.lock_raw(device.raw(), allocation.raw(), flags.bits(), pages)
-    }
-
-    pub(crate) fn lock_raw(&self, device: u32, allocation: u32, flags: u32, pages: Pages<'_>) -> Result<Mapping> {
-        self.fault_point(FaultCall::Lock, device, 0)?;
-        let flags = LockFlags(flags);
-        if flags.intersects(LockFlags::RESERVED) {
-            return Err(Error::InvalidParameter("reserved lock flag bits are set"));
-        }
-        if flags.contains(LockFlags::READ_ONLY | LockFlags::WRITE_ONLY) {
-            return Err(Error::InvalidParameter("ReadOnly and WriteOnly together"));
-        }
-        let pages = if flags.contains(LockFlags::LOCK_ENTIRE) { Pages::Entire } else { pages };
-        let rule = if flags.contains(LockFlags::IGNORE_SYNC) {
-            BusyRule::Ignore
-        } else if flags.contains(LockFlags::DONOT_WAIT) {
-            BusyRule::Fail
-        } else {
-            BusyRule::Wait
+    fn unlock2_verdict(self, device: u32, slot: Option<&Slot>) -> Option<Error> {
+        let seen = self.0.gate.seen();
+        let verdict = match self.mine(device, slot) {
+            Err(error) => Some(error),
+            Ok(None) => None,
+            Ok(Some(word)) => match check_unlock(word, word.gen(), 1) {
+                UnlockCheck::Removed => self.removal_published(device).then_some(Error::DeviceRemoved),
+                UnlockCheck::NotLocked => Some(Error::NotLocked),
+                UnlockCheck::Frozen | UnlockCheck::Stale | UnlockCheck::Ok => None,
+            },
         };
-        self.lock_engine(device, allocation, pages, rule)
+        verdict.filter(|_| self.0.gate.unchanged(seen))
     }
 
-    /// Rules 2–8 of a lock, in order, for both lock flavours.
-    fn lock_engine(&self, device: u32, allocation: u32, pages: Pages<'_>, rule: BusyRule) -> Result<Mapping> {
+    // === the slow paths (under the gate) ===
+
+    /// Lock2 in the contract's order: flags, then as every lock.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn lock2(self, pass: &mut Pass<'_>, device: u32, allocation: u32, flags: u32) -> Result<Locked> {
+        if flags != 0 {
+            return Err(Error::InvalidParameter("Lock2 flags must be 0"));
+        }
+        let policy = self.0.settings.busy_policy();
+        self.lock(pass, device, allocation, PageList::Entire, policy)
+    }
+
+    /// Rules 2–8 of a lock, in order, for both lock flavours: the device
+    /// (live, active), the allocation (of the device, CPU-visible), the
+    /// pages, busy (per `policy`: fail, wait or ignore), the limit. Each
+    /// handle is resolved once; a retry re-reads the word only.
+    pub(crate) fn lock(
+        self,
+        pass: &mut Pass<'_>,
+        device: u32,
+        allocation: u32,
+        pages: PageList<'_>,
+        policy: BusyPolicy,
+    ) -> Result<Locked> {
+        let dev = self.allocations().device(device)?.active()?;
+        let a = self.allocations().resolve(&dev, allocation)?;
+        let mut word = a.word;
         let mut deadline = None;
         loop {
-            let (dev, _) = self.active_device(device)?;
-            let (slot, key, word) = self.device_allocation(device, allocation)?;
-            let check = state::check_lock(word, key.gen, self.limit.load(Relaxed), rule != BusyRule::Ignore);
+            let limit = self.0.settings.limit();
+            let check = check_lock(word, a.gen(), limit, policy != BusyPolicy::Ignore);
             match check {
                 LockCheck::Frozen => {
                     // A legacy Unlock holds the word; it holds the device
                     // lock until it is done.
-                    drop(dev.inner.lock());
+                    drop(dev.mutex().lock());
+                    word = a.slot.word();
                     continue;
                 }
-                LockCheck::Stale => return Err(Error::InvalidHandle(HandleKind::Allocation)),
-                LockCheck::Removed => return Err(Self::removed(dev)),
+                LockCheck::Stale => return Err(self.gone(&dev)),
+                LockCheck::Removed => return Err(removed(&dev)),
                 LockCheck::NotCpuVisible => return Err(Error::NotCpuVisible),
                 _ => {}
             }
-            let size = self.allocation_size(slot);
-            let offset = match pages {
-                Pages::Entire => 0,
-                Pages::List([]) => return Err(Error::InvalidParameter("the page list is empty or NULL")),
-                Pages::List(list) => {
-                    let page_count = slot.meta.pages.load(Relaxed);
-                    if list.iter().any(|&p| p >= page_count) {
-                        return Err(Error::InvalidParameter("a page index is out of range"));
-                    }
-                    u64::from(list[0]) * self.page_size.load(Relaxed)
-                }
-            };
+            let offset = pages.offset(a.slot.pages(), self.0.settings.page_size())?;
             match check {
-                LockCheck::Busy => match rule {
-                    BusyRule::Wait => {
-                        self.wait_not_busy(dev, slot, key, &mut deadline)?;
-                        continue;
+                LockCheck::Busy if policy == BusyPolicy::Wait => {
+                    let deadline =
+                        *deadline.get_or_insert_with(|| self.0.clock.deadline(self.0.settings.wait_timeout()));
+                    let end = pass.outside(|gate, epoch| wait::while_busy(&dev, &a, gate, epoch, deadline));
+                    if pass.reset_since_entry() {
+                        // The simulator this call ran in is gone.
+                        return Err(Error::DeviceRemoved);
                     }
-                    _ => return Err(Error::AllocationBusy),
-                },
+                    match end {
+                        wait::End::TimedOut => return Err(Error::AllocationBusy),
+                        wait::End::Changed => {}
+                    }
+                    word = a.slot.word();
+                    continue;
+                }
+                LockCheck::Busy => return Err(Error::AllocationBusy),
                 LockCheck::AtLimit => return Err(Error::TooManyReferences),
                 _ => {}
             }
-            let mapping = Mapping::new(slot.meta.base.load(Relaxed) + offset as usize, (size - offset) as usize);
-            if slot.word.compare_exchange(word, word + 1, AcqRel, Relaxed).is_ok() {
-                return Ok(mapping);
+            let mapping = a.slot.mapping();
+            match a.slot.try_lock(word) {
+                Ok(()) => return Ok(Locked { mapping: mapping.offset(offset), gen: a.gen() }),
+                Err(now) => word = now,
             }
         }
     }
 
-    /// Blocks until the allocation is no longer busy, its device is removed
-    /// or it is destroyed (the caller then re-runs the checks), or until the
-    /// deadline: `AllocationBusy`. Every wake-up source (fence completion,
-    /// removal, destroy) changes the word under the device lock held here
-    /// and notifies afterwards, so no wake-up is lost; taking that lock is
-    /// bounded by the deadline too, so no wait is unbounded (abi.md §8).
+    /// Unlock2 in the contract's order: the device (live, active), the
+    /// allocation (of the device), a reference held.
     #[cold]
-    fn wait_not_busy(
-        &self,
-        dev: &DeviceSlot,
-        slot: &AllocSlot,
-        key: Key,
-        deadline: &mut Option<Instant>,
-    ) -> Result<()> {
-        let deadline = *deadline.get_or_insert_with(|| {
-            let now = Instant::now();
-            now.checked_add(self.wait_timeout()).unwrap_or(now)
-        });
-        let still_busy = || {
-            let word = slot.word.load(Acquire);
-            state::is_live(word, key.gen) && word & (state::REMOVED | state::BUSY) == state::BUSY
-        };
-        let Some(mut inner) = dev.inner.try_lock_until(deadline) else {
-            return Err(Error::AllocationBusy);
-        };
-        while still_busy() {
-            if dev.wake.wait_until(&mut inner, deadline).timed_out() {
-                return if still_busy() { Err(Error::AllocationBusy) } else { Ok(()) };
-            }
+    #[inline(never)]
+    pub(crate) fn unlock2(self, device: u32, allocation: u32, life: Option<u64>) -> Result<()> {
+        let dev = self.allocations().device(device)?.active()?;
+        let a = self.allocations().resolve(&dev, allocation)?;
+        if life.is_some_and(|gen| gen != a.gen()) {
+            return Err(Error::InvalidHandle(HandleKind::Allocation));
         }
-        Ok(())
-    }
-
-    /// `D3DKMTUnlock`: releases one reference from each listed allocation
-    /// (a handle listed twice releases two). All or nothing: an empty list,
-    /// a bad handle, or more releases than references held is
-    /// `InvalidParameter` and nothing is unlocked.
-    pub fn unlock(&self, device: DeviceHandle, allocations: &[AllocationHandle]) -> Result<()> {
-        if let [one] = allocations {
-            return self.unlock_raw(device.raw(), &[one.raw()]);
-        }
-        let raw: Vec<u32> = allocations.iter().map(|a| a.raw()).collect();
-        self.unlock_raw(device.raw(), &raw)
-    }
-
-    pub(crate) fn unlock_raw(&self, device: u32, allocations: &[u32]) -> Result<()> {
-        // One handle: the same rules in the same order as Unlock2, so its
-        // fast path (which declines when a fault is armed) answers.
-        if let [one] = allocations {
-            if let Some(result) = self.unlock2_fast(device, *one) {
-                return result;
-            }
-        }
-        self.unlock_slow(device, allocations)
-    }
-
-    #[cold]
-    fn unlock_slow(&self, device: u32, allocations: &[u32]) -> Result<()> {
-        self.fault_point(FaultCall::Unlock, device, 0)?;
-        if allocations.is_empty() {
-            return Err(Error::InvalidParameter("no allocations to unlock"));
-        }
-        let (dev, dev_key) = self.active_device(device)?;
-        // The device lock keeps removal, destroy and other legacy Unlocks
-        // out for the whole call, and slow paths that meet a FROZEN word
-        // wait for it.
-        let _inner = self.lock_active(dev, dev_key)?;
-        let mut sorted = allocations.to_vec();
-        sorted.sort_unstable();
-        let mut asked: Vec<(&AllocSlot, Key, u32)> = Vec::with_capacity(sorted.len());
-        for group in sorted.chunk_by(|a, b| a == b) {
-            let (slot, key, _) = self.device_allocation(device, group[0])?;
-            asked.push((slot, key, group.len() as u32));
-        }
-        // Freeze every word that holds enough references; a Lock2 or Unlock2
-        // racing on its fast path can no longer change it. If one falls
-        // short, thaw the others: nothing was released.
-        for (i, &(slot, key, n)) in asked.iter().enumerate() {
-            let frozen = slot.word.fetch_update(AcqRel, Acquire, |w| {
-                (state::check_unlock(w, key.gen, n) == UnlockCheck::Ok).then_some(w | state::FROZEN)
-            });
-            if frozen.is_err() {
-                for &(slot, _, _) in &asked[..i] {
-                    slot.word.fetch_and(!state::FROZEN, AcqRel);
+        let mut word = a.word;
+        loop {
+            match check_unlock(word, a.gen(), 1) {
+                UnlockCheck::Frozen => {
+                    drop(dev.mutex().lock());
+                    word = a.slot.word();
                 }
-                return Err(Error::NotLocked);
+                UnlockCheck::Stale => return Err(self.gone(&dev)),
+                UnlockCheck::Removed => return Err(removed(&dev)),
+                UnlockCheck::NotLocked => return Err(Error::NotLocked),
+                UnlockCheck::Ok => match a.slot.try_unlock(word) {
+                    Ok(()) => return Ok(()),
+                    Err(now) => word = now,
+                },
             }
         }
-        // Release and thaw in one step per word (it holds >= n references
-        // and FROZEN, so the subtraction borrows from nothing).
-        for &(slot, _, n) in &asked {
-            slot.word.fetch_sub(state::FROZEN + u64::from(n), AcqRel);
-        }
-        Ok(())
     }
 
-    /// Reads an allocation's memory without taking a lock reference, like a
-    /// debugger would: for tests and tools that inspect content. Works on a
-    /// removed device (showing lost content as 0xDD).
-    ///
-    /// ```
-    /// use d3dkmt_sim::*;
-    /// let sim = Simulator::new(SimConfig::default())?;
-    /// let adapter = sim.enum_adapters(1)?[0].handle;
-    /// let device = sim.create_device(adapter)?;
-    /// let alloc = sim.create_allocation(device, AllocationDesc::new(4096))?;
-    /// sim.lock2_guard(device, alloc)?.write_at(0, b"abc")?;
-    /// sim.remove_device(device, ExecutionState::Reset)?;
-    /// let mut buf = [0u8; 4];
-    /// sim.peek(device, alloc, 0, &mut buf)?;
-    /// assert_eq!(buf, [0xDD; 4]);
-    /// # Ok::<(), Error>(())
-    /// ```
-    pub fn peek(
-        &self,
-        device: DeviceHandle,
-        allocation: AllocationHandle,
-        offset: usize,
-        buf: &mut [u8],
-    ) -> Result<()> {
-        self.device_slot(device.raw())?;
-        self.device_allocation(device.raw(), allocation.raw())?;
-        self.with_backing(allocation, |b| b.read(offset, buf))
-    }
-
-    /// Copies out of / into an allocation's memory for a guard, safely:
-    /// under the slot's backing lock, and only while the allocation is the
-    /// one `allocation` names.
-    pub(crate) fn with_backing(
-        &self,
-        allocation: AllocationHandle,
-        f: impl FnOnce(&crate::mem::View<'_>) -> bool,
-    ) -> Result<()> {
-        let stale = Error::InvalidHandle(HandleKind::Allocation);
-        let key = Key::decode(allocation.raw(), HandleKind::Allocation).ok_or(stale)?;
-        let slot = self.allocations.get(key.index).ok_or(stale)?;
-        let backing = slot.backing.lock();
-        match backing.view() {
-            Some(view) if state::is_live(slot.word.load(Acquire), key.gen) => {
-                if f(&view) {
-                    Ok(())
-                } else {
-                    Err(Error::InvalidParameter("the range is outside the allocation"))
-                }
-            }
-            _ => Err(stale),
+    /// The error for an allocation that died during the call: rules 2 and 3
+    /// first (its device may have died or been removed with it).
+    fn gone(self, dev: &LiveDevice<'_>) -> Error {
+        if !dev.is_current() {
+            Error::InvalidHandle(HandleKind::Device)
+        } else if dev.removal_published() {
+            Error::DeviceRemoved
+        } else {
+            Error::InvalidHandle(HandleKind::Allocation)
         }
     }
+}
+
+/// A cold path's lock, made into the quiet path's result.
+#[inline(always)]
+fn finish<R>(locked: Option<Result<Locked>>, done: impl FnOnce(Mapping, u64) -> R) -> Option<Result<R>> {
+    locked.map(|r| r.map(|l| done(l.mapping, l.gen)))
+}
+
+/// Whether the prediction says the allocation in `slot` belongs to
+/// `device` and that device's removal is published (removal stores that
+/// prediction only after the device's reason): rule 3 then decides the
+/// call, whatever the allocation's state. At that moment the device was not
+/// destroyed either: a device dies only after each of its allocations'
+/// predictions was cleared.
+#[inline]
+fn removal_predicted(slot: &Slot, expected: Word, device: u32) -> bool {
+    expected.removal_published() && slot.device() == device && slot.still(expected)
+}
+
+/// `DeviceRemoved` for a call that found REMOVED in an allocation word of
+/// `dev`. Removal marks the allocation words before it publishes the
+/// device's reason, under the device lock; waiting for that lock here means
+/// no call can see the device active after this one reported it removed.
+#[cold]
+fn removed(dev: &LiveDevice<'_>) -> Error {
+    drop(dev.mutex().lock());
+    Error::DeviceRemoved
 }

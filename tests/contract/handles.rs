@@ -1,4 +1,5 @@
-//! Handles (abi.md §3).
+//! Handles (abi.md §3): Windows' local-handle shape, one sequence for every
+//! kind, stale and foreign values refused.
 //!
 //! The rows of the section "Handles" of docs/lock-states.md, one test each.
 
@@ -9,31 +10,68 @@ use d3dkmt_sim::*;
 use crate::fixture::*;
 
 rows!(
-    fn handle_zero_and_wrong_kind_are_unrepresentable() {
+    fn handle_zero_and_bad_shape_are_unrepresentable() {
         let fx = fixture();
         fx.unchanged_by(|| {
-            assert_eq!(AdapterHandle::from_raw(0), None);
-            assert_eq!(DeviceHandle::from_raw(0), None);
-            assert_eq!(AllocationHandle::from_raw(0), None);
-            assert_eq!(DeviceHandle::from_raw(fx.a.raw()), None);
-            assert_eq!(DeviceHandle::from_raw(fx.adapter.raw()), None);
-            assert_eq!(AllocationHandle::from_raw(fx.d.raw()), None);
-            assert_eq!(AllocationHandle::from_raw(fx.adapter.raw()), None);
-            assert_eq!(AdapterHandle::from_raw(fx.d.raw()), None);
-            assert_eq!(AdapterHandle::from_raw(fx.a.raw()), None);
-            // The right kind round-trips.
+            // 0, n = 0, low bits set, bit 31 set, bit 30 clear.
+            for raw in [0, 0x4000_0000, 0x4000_0041, 0x4000_0042, 0xC000_0040, 0x0000_0040, 0xFFFF_FFFF] {
+                assert_eq!(AdapterHandle::from_raw(raw), None, "{raw:#x}");
+                assert_eq!(DeviceHandle::from_raw(raw), None, "{raw:#x}");
+                assert_eq!(AllocationHandle::from_raw(raw), None, "{raw:#x}");
+            }
+            // Issued values round-trip.
             assert_eq!(DeviceHandle::from_raw(fx.d.raw()), Some(fx.d));
             assert_eq!(AllocationHandle::from_raw(fx.a.raw()), Some(fx.a));
             assert_eq!(AdapterHandle::from_raw(fx.adapter.raw()), Some(fx.adapter));
         });
     }
 
+    fn handle_of_wrong_kind_is_invalid_parameter() {
+        let fx = fixture();
+        fx.sim.lock2(fx.d, fx.a).unwrap();
+        // The kind is not in the value: a handle of another kind has the
+        // shape and is refused by the call.
+        let a_as_device = DeviceHandle::from_raw(fx.a.raw()).unwrap();
+        let adapter_as_device = DeviceHandle::from_raw(fx.adapter.raw()).unwrap();
+        let d_as_alloc = AllocationHandle::from_raw(fx.d.raw()).unwrap();
+        let adapter_as_alloc = AllocationHandle::from_raw(fx.adapter.raw()).unwrap();
+        let d_as_adapter = AdapterHandle::from_raw(fx.d.raw()).unwrap();
+        let a_as_adapter = AdapterHandle::from_raw(fx.a.raw()).unwrap();
+        fx.unchanged_by(|| {
+            for device in [a_as_device, adapter_as_device] {
+                fails(fx.sim.lock2(device, fx.a), STALE_DEVICE, INVALID);
+                fails(fx.sim.unlock2(device, fx.a), STALE_DEVICE, INVALID);
+                fails(fx.sim.device_state(device), STALE_DEVICE, INVALID);
+                fails(fx.sim.destroy_device(device), STALE_DEVICE, INVALID);
+                fails(fx.sim.create_allocation(device, AllocationDesc::new(PAGE)), STALE_DEVICE, INVALID);
+            }
+            for alloc in [d_as_alloc, adapter_as_alloc] {
+                fails(fx.sim.lock2(fx.d, alloc), STALE_ALLOCATION, INVALID);
+                fails(fx.sim.unlock2(fx.d, alloc), STALE_ALLOCATION, INVALID);
+                fails(fx.lock_entire(fx.d, alloc, no_flags()), STALE_ALLOCATION, INVALID);
+                fails(fx.sim.unlock(fx.d, &[alloc]), STALE_ALLOCATION, INVALID);
+                fails(fx.sim.query_allocation(fx.d, alloc), STALE_ALLOCATION, INVALID);
+                fails(fx.sim.submit(fx.d, &[alloc]), STALE_ALLOCATION, INVALID);
+                fails(fx.sim.destroy_allocations(fx.d, &[alloc]), STALE_ALLOCATION, INVALID);
+            }
+            for adapter in [d_as_adapter, a_as_adapter] {
+                fails(fx.sim.create_device(adapter), STALE_ADAPTER, INVALID);
+                fails(fx.sim.adapter_luid(adapter), STALE_ADAPTER, INVALID);
+                fails(fx.sim.reset_adapter(adapter), STALE_ADAPTER, INVALID);
+                fails(fx.sim.close_adapter(adapter), STALE_ADAPTER, INVALID);
+            }
+        });
+        assert_eq!(fx.n(fx.a), 1);
+    }
+
     fn handle_never_issued_is_invalid_parameter() {
         let fx = fixture();
-        // Raw layout: generation in bits 24..32, slot index in 2..24, kind in 0..2.
-        let devices = [(200 << 24) | 2, (1000 << 2) | 2].map(|raw| DeviceHandle::from_raw(raw).unwrap());
-        let allocations = [(200 << 24) | 3, (5000 << 2) | 3].map(|raw| AllocationHandle::from_raw(raw).unwrap());
-        let adapters = [(200 << 24) | 1, (1000 << 2) | 1].map(|raw| AdapterHandle::from_raw(raw).unwrap());
+        // Windows-shaped values (0x40000000 | n << 6) this simulator never
+        // issued: n = 1000, 5000 and the largest n.
+        let raw = [0x4000_0000 | (1000 << 6), 0x4000_0000 | (5000 << 6), 0x7FFF_FFC0];
+        let devices = raw.map(|r| DeviceHandle::from_raw(r).unwrap());
+        let allocations = raw.map(|r| AllocationHandle::from_raw(r).unwrap());
+        let adapters = raw.map(|r| AdapterHandle::from_raw(r).unwrap());
         fx.unchanged_by(|| {
             for device in devices {
                 fails(fx.sim.lock2(device, fx.a), STALE_DEVICE, INVALID);
@@ -57,6 +95,30 @@ rows!(
                 fails(fx.sim.close_adapter(adapter), STALE_ADAPTER, INVALID);
             }
         });
+    }
+
+    fn handle_values_follow_one_windows_shaped_sequence() {
+        let sim = Simulator::new(SimConfig::default().adapters(2)).unwrap();
+        let adapters = sim.enum_adapters(2).unwrap();
+        let device = sim.create_device(adapters[1].handle).unwrap();
+        let allocs = sim.create_allocations(device, &[AllocationDesc::new(PAGE); 2]).unwrap();
+        let reopened = sim.open_adapter_from_luid(adapters[0].luid).unwrap();
+        let alloc = sim.create_allocation(device, AllocationDesc::new(PAGE)).unwrap();
+        let second = sim.create_device(reopened).unwrap();
+        // Creation order, whatever the kinds: 0x40000040, 0x40000080, ...
+        let raw = [
+            adapters[0].handle.raw(),
+            adapters[1].handle.raw(),
+            device.raw(),
+            allocs[0].raw(),
+            allocs[1].raw(),
+            reopened.raw(),
+            alloc.raw(),
+            second.raw(),
+        ];
+        let expected: Vec<u32> = (1..=8).map(|n| 0x4000_0000 | (n << 6)).collect();
+        assert_eq!(raw.to_vec(), expected, "{raw:#x?}");
+        assert!(raw.iter().all(|r| r & 0xC000_003F == 0x4000_0000));
     }
 
     fn handle_stale_device_is_invalid_parameter_everywhere() {
@@ -150,6 +212,16 @@ rows!(
         }
         fails(fx.sim.lock2(fx.d, x), STALE_ALLOCATION, INVALID);
         fails(fx.sim.device_state(s), STALE_DEVICE, INVALID);
+        // Many values destroyed at once wait as long: none of 5000 comes
+        // back within the next 4096 creations.
+        let batch = fx.sim.create_allocations(fx.d, &[AllocationDesc::new(PAGE); 5000]).unwrap();
+        fx.sim.destroy_allocations(fx.d, &batch).unwrap();
+        let batch: HashSet<_> = batch.into_iter().collect();
+        for _ in 0..4096 {
+            let alloc = fx.sim.create_allocation(fx.d, AllocationDesc::new(PAGE)).unwrap();
+            assert!(!batch.contains(&alloc), "{alloc:?} was handed out again");
+            fx.sim.destroy_allocations(fx.d, &[alloc]).unwrap();
+        }
     }
 
     fn handle_values_unique_across_kinds() {

@@ -21,11 +21,11 @@ struct Harness {
 }
 
 pub(crate) fn dh(raw: u32) -> DeviceHandle {
-    DeviceHandle::from_raw(raw).expect("picks carry the device kind tag")
+    DeviceHandle::from_raw(raw).expect("picks have the handle shape")
 }
 
 pub(crate) fn ah(raw: u32) -> AllocationHandle {
-    AllocationHandle::from_raw(raw).expect("picks carry the allocation kind tag")
+    AllocationHandle::from_raw(raw).expect("picks have the handle shape")
 }
 
 fn ahs(raw: &[u32]) -> Vec<AllocationHandle> {

@@ -49,10 +49,19 @@ const FLAG_LOCK_ENTIRE: u32 = 0x10;
 const PROBE: u64 = 17;
 const LOST: u8 = 0xDD;
 
-/// A handle that (with 2 adapters and a few dozen objects) is never issued:
-/// slot index 0x3FFFFF, generation 255. Used when a pick has nothing to pick.
-const NEVER_ALLOCATION: u32 = 0xFFFF_FFFF;
-const NEVER_DEVICE: u32 = 0xFFFF_FFFE;
+/// Handles that (with 2 adapters and a few dozen objects) are never issued:
+/// the last two values of the sequence (n = 2^24 - 1 and 2^24 - 2). Used
+/// when a pick has nothing to pick.
+const NEVER_ALLOCATION: u32 = 0x7FFF_FFC0;
+const NEVER_DEVICE: u32 = 0x7FFF_FF80;
+
+/// Random bits made into a value with the local-handle shape
+/// (`0x40000000 | n << 6`, n >= 1), so the typed API accepts it. It may
+/// name nothing, an object of another kind, or (rarely) a live object: the
+/// model keys its objects by raw value, so it predicts all three.
+fn shaped(bits: u32) -> u32 {
+    0x4000_0000 | (((bits >> 6) & 0xFF_FFFF).max(1) << 6)
+}
 
 /// The adapters of every simulator the model tests build.
 const ADAPTERS: usize = 2;
@@ -71,20 +80,21 @@ proptest! {
         run(p, setup, ops)?;
     }
 
-    /// A raw `D3DKMT_HANDLE` becomes a typed handle only with the right kind
-    /// tag; with it, a value that was never issued is rejected by every call
-    /// (the sequences above also pass such values, mixed with real ones).
+    /// A raw `D3DKMT_HANDLE` becomes a typed handle only with the
+    /// local-handle shape; with it, a value that names no object of the
+    /// kind is rejected by every call (the sequences above also pass such
+    /// values, mixed with real ones).
     #[test]
     fn garbage_handles(raw in any::<u32>(), dev_raw in any::<u32>()) {
-        let alloc = AllocationHandle::from_raw(raw);
-        prop_assert_eq!(alloc.is_some(), raw & 3 == 3);
-        prop_assert_eq!(DeviceHandle::from_raw(raw).is_some(), raw & 3 == 2);
-        prop_assert_eq!(AdapterHandle::from_raw(raw).is_some(), raw & 3 == 1);
+        let shape = raw & 0xC000_003F == 0x4000_0000 && raw != 0x4000_0000;
+        prop_assert_eq!(AllocationHandle::from_raw(raw).is_some(), shape);
+        prop_assert_eq!(DeviceHandle::from_raw(raw).is_some(), shape);
+        prop_assert_eq!(AdapterHandle::from_raw(raw).is_some(), shape);
         let sim = Simulator::new(SimConfig::default()).unwrap();
         let adapter = sim.enum_adapters(1).unwrap()[0].handle;
         let device = sim.create_device(adapter).unwrap();
         let real = sim.create_allocation(device, AllocationDesc::new(4096)).unwrap();
-        let garbage = ah((raw & !3) | 3);
+        let garbage = ah(shaped(raw));
         prop_assume!(garbage != real);
         prop_assert_eq!(status_of(&sim.lock2(device, garbage)), IP);
         prop_assert_eq!(status_of(&sim.unlock2(device, garbage)), IP);
@@ -93,7 +103,7 @@ proptest! {
         prop_assert_eq!(status_of(&sim.submit(device, &[garbage])), IP);
         prop_assert_eq!(status_of(&sim.query_allocation(device, garbage)), IP);
         prop_assert_eq!(status_of(&sim.destroy_allocations(device, &[garbage, real])), IP);
-        let garbage_device = dh((dev_raw & !3) | 2);
+        let garbage_device = dh(shaped(dev_raw));
         prop_assume!(garbage_device != device);
         prop_assert_eq!(status_of(&sim.lock2(garbage_device, real)), IP);
         prop_assert_eq!(status_of(&sim.device_state(garbage_device)), IP);

@@ -15,7 +15,7 @@ pub(crate) enum DevPick {
     Live(Index),
     /// A destroyed device.
     Destroyed(Index),
-    /// Random bits, with the device kind tag so the typed API accepts them.
+    /// Random bits, given the handle shape so the typed API accepts them.
     Garbage(u32),
 }
 
@@ -27,7 +27,7 @@ pub(crate) enum AllocPick {
     OtherDevice(Index),
     /// A destroyed allocation.
     Stale(Index),
-    /// Random bits, with the allocation kind tag.
+    /// Random bits, given the handle shape.
     Garbage(u32),
     /// The handle picked just before in the same list (a duplicate).
     Repeat,

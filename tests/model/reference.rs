@@ -10,8 +10,8 @@ use proptest::sample::Index;
 
 use crate::ops::{AllocPick, DevPick, Params};
 use crate::{
-    ADAPTERS, BUSY, DR, FLAG_IGNORE_SYNC, FLAG_LOCK_ENTIRE, FLAG_READ_ONLY, FLAG_WRITE_ONLY, IP, NEVER_ALLOCATION,
-    NEVER_DEVICE, NVM, RESERVED_LOCK_BITS, TMR,
+    shaped, ADAPTERS, BUSY, DR, FLAG_IGNORE_SYNC, FLAG_LOCK_ENTIRE, FLAG_READ_ONLY, FLAG_WRITE_ONLY, IP,
+    NEVER_ALLOCATION, NEVER_DEVICE, NVM, RESERVED_LOCK_BITS, TMR,
 };
 
 /// What the probe byte of a page holds, as far as the model knows.
@@ -127,7 +127,7 @@ impl Model {
                     dead[i.index(dead.len())]
                 }
             }
-            DevPick::Garbage(bits) => (bits & !3) | 2,
+            DevPick::Garbage(bits) => shaped(*bits),
         }
     }
 
@@ -145,7 +145,7 @@ impl Model {
                     let dead = self.alloc_order.iter().copied().filter(|a| self.allocs[a].destroyed).collect();
                     from(dead, i).unwrap_or(NEVER_ALLOCATION)
                 }
-                AllocPick::Garbage(bits) => (bits & !3) | 3,
+                AllocPick::Garbage(bits) => shaped(*bits),
                 AllocPick::Repeat => out
                     .last()
                     .copied()

@@ -1,70 +1,22 @@
-//! Per-simulator fault injection (abi.md §9, `SimKmtInjectFault`).
+//! The fault plan: per-simulator fault injection (`SimKmtInjectFault`).
 //!
 //! A [`Fault`] names an entry point, fires on the Nth matching call from the
 //! time it is armed and keeps firing for `count` consecutive matching calls.
 //! Faults belong to one [`crate::Simulator`]; nothing is process-global, so
-//! tests with faults run in parallel. When no fault is armed, an entry point
-//! pays one relaxed load of a read-mostly word.
+//! tests with faults run in parallel. The plan runs as a hook of the call
+//! seam: it counts calls before they run and says what fired; the seam
+//! applies it. Each armed fault counts as one armed hook in the gate's
+//! control word, so with none armed a call pays nothing for the plan.
 
+use crate::call::{Call, CallId};
 use crate::error::{Error, Result};
+use crate::gate::Gate;
 use crate::status::NtStatus;
-use crate::sync::{AtomicU32, Mutex, Ordering};
+use crate::sync::Mutex;
 
-/// The entry points a fault can target (`SIMKMT_CALL_*`).
-#[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum FaultCall {
-    /// `D3DKMTLock2` (1).
-    Lock2,
-    /// `D3DKMTUnlock2` (2).
-    Unlock2,
-    /// `D3DKMTLock` (3).
-    Lock,
-    /// `D3DKMTUnlock` (4).
-    Unlock,
-    /// `D3DKMTCreateAllocation(2)` (5).
-    CreateAllocation,
-    /// `D3DKMTDestroyAllocation2` (6).
-    DestroyAllocation,
-    /// `D3DKMTCreateDevice` (7).
-    CreateDevice,
-    /// `D3DKMTDestroyDevice` (8).
-    DestroyDevice,
-    /// `D3DKMTOpenAdapterFromLuid` (9).
-    OpenAdapter,
-    /// `D3DKMTGetDeviceState` (10).
-    GetDeviceState,
-}
-
-impl FaultCall {
-    /// Parses a `SIMKMT_CALL_*` value.
-    ///
-    /// ```
-    /// use d3dkmt_sim::FaultCall;
-    /// assert_eq!(FaultCall::from_raw(1), Some(FaultCall::Lock2));
-    /// assert_eq!(FaultCall::from_raw(11), None);
-    /// ```
-    pub const fn from_raw(raw: u32) -> Option<Self> {
-        Some(match raw {
-            1 => FaultCall::Lock2,
-            2 => FaultCall::Unlock2,
-            3 => FaultCall::Lock,
-            4 => FaultCall::Unlock,
-            5 => FaultCall::CreateAllocation,
-            6 => FaultCall::DestroyAllocation,
-            7 => FaultCall::CreateDevice,
-            8 => FaultCall::DestroyDevice,
-            9 => FaultCall::OpenAdapter,
-            10 => FaultCall::GetDeviceState,
-            _ => return None,
-        })
-    }
-
-    /// Whether the call names a device (so `RemoveDevice` can act on it).
-    pub const fn names_device(self) -> bool {
-        !matches!(self, FaultCall::OpenAdapter | FaultCall::CreateDevice)
-    }
-}
+/// The entry point a fault targets: any [`CallId`]. A C program can aim at
+/// the ten `SIMKMT_CALL_*` ones.
+pub type FaultCall = CallId;
 
 /// What a fault does when it fires.
 #[non_exhaustive]
@@ -97,6 +49,7 @@ pub enum FaultAction {
 /// assert_eq!(sim.lock2(device, alloc).unwrap_err(), Error::Injected(NtStatus::GRAPHICS_ALLOCATION_BUSY));
 /// assert!(sim.lock2(device, alloc).is_ok());
 /// ```
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fault {
     /// The entry point.
@@ -125,8 +78,13 @@ impl Fault {
         self
     }
 
-    /// The validation of abi.md §9.
+    /// The rules of a fault: a returned status must be a failure,
+    /// removing a device needs a call that names one, resetting an adapter
+    /// a call that names a device or an adapter.
     pub(crate) fn validate(&self) -> Result<()> {
+        if !self.call.can_fault() {
+            return Err(Error::InvalidParameter("faults cannot aim at queries or at fault calls"));
+        }
         match self.action {
             FaultAction::ReturnStatus(s) if s.is_ok() => {
                 Err(Error::InvalidParameter("a RETURN_STATUS fault needs a failure status"))
@@ -134,7 +92,7 @@ impl Fault {
             FaultAction::RemoveDevice if !self.call.names_device() => {
                 Err(Error::InvalidParameter("REMOVE_DEVICE needs a call that names a device"))
             }
-            FaultAction::ResetAdapter if self.call == FaultCall::OpenAdapter => {
+            FaultAction::ResetAdapter if !self.call.names_device() && !self.call.names_adapter() => {
                 Err(Error::InvalidParameter("RESET_ADAPTER needs a call that names a device or adapter"))
             }
             _ => Ok(()),
@@ -151,12 +109,11 @@ struct Armed {
 /// The faults armed on one simulator.
 #[derive(Default)]
 pub(crate) struct FaultPlan {
-    /// Number of armed faults; the only thing a call reads when it is 0.
-    armed: AtomicU32,
     faults: Mutex<Vec<Armed>>,
 }
 
-/// The side effects of the faults that fired on one call.
+/// The side effects of the faults that fired on one call, for the seam to
+/// apply before the call runs.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Fired {
     pub(crate) remove_device: bool,
@@ -164,39 +121,37 @@ pub(crate) struct Fired {
 }
 
 impl FaultPlan {
-    /// True when at least one fault is armed.
-    #[inline(always)]
-    pub(crate) fn any_armed(&self) -> bool {
-        self.armed.load(Ordering::Relaxed) != 0
-    }
-
-    pub(crate) fn arm(&self, fault: Fault) -> Result<()> {
+    pub(crate) fn arm(&self, gate: &Gate, fault: Fault) -> Result<()> {
         fault.validate()?;
         let fault = fault.nth(fault.nth).count(fault.count);
         let mut faults = self.faults.lock();
         faults.push(Armed { fault, seen: 0 });
-        self.armed.store(faults.len() as u32, Ordering::Relaxed);
+        gate.count_hook(true);
         Ok(())
     }
 
-    pub(crate) fn clear(&self) {
+    pub(crate) fn clear(&self, gate: &Gate) {
         let mut faults = self.faults.lock();
-        faults.clear();
-        self.armed.store(0, Ordering::Relaxed);
+        for _ in faults.drain(..) {
+            gate.count_hook(false);
+        }
     }
 
-    /// Counts one call of `call` against every armed fault. The first
-    /// `ReturnStatus` fault that fires decides the call's status (and the
-    /// other actions that fired with it are dropped: that call changes
-    /// nothing); otherwise the side effects of every fired fault are
-    /// returned for the caller to apply. Exhausted faults are disarmed.
-    pub(crate) fn on_call(&self, call: FaultCall) -> Result<Fired> {
+    /// Counts `call` against every armed fault. The first `ReturnStatus`
+    /// fault that fires decides the call's status (and the other actions
+    /// that fired with it are dropped: that call changes nothing);
+    /// otherwise the side effects of every fired fault are returned for the
+    /// seam to apply. Exhausted faults are disarmed.
+    pub(crate) fn on_call(&self, gate: &Gate, call: &Call) -> Result<Fired> {
         let mut faults = self.faults.lock();
+        if faults.is_empty() {
+            return Ok(Fired::default());
+        }
         let mut fired = Fired::default();
         let mut status = None;
         #[cfg(test)]
         let mut panic = false;
-        for armed in faults.iter_mut().filter(|a| a.fault.call == call) {
+        for armed in faults.iter_mut().filter(|a| a.fault.call == call.id) {
             armed.seen += 1;
             let first = u64::from(armed.fault.nth);
             if armed.seen < first || armed.seen >= first + u64::from(armed.fault.count) {
@@ -212,8 +167,11 @@ impl FaultPlan {
                 FaultAction::Panic => panic = true,
             }
         }
+        let before = faults.len();
         faults.retain(|a| a.seen + 1 < u64::from(a.fault.nth) + u64::from(a.fault.count));
-        self.armed.store(faults.len() as u32, Ordering::Relaxed);
+        for _ in faults.len()..before {
+            gate.count_hook(false);
+        }
         drop(faults);
         #[cfg(test)]
         if panic {
@@ -226,7 +184,7 @@ impl FaultPlan {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 
@@ -234,36 +192,45 @@ mod tests {
         FaultAction::ReturnStatus(NtStatus::GRAPHICS_ALLOCATION_BUSY)
     }
 
+    fn call(id: CallId) -> Call {
+        Call::new(id)
+    }
+
     #[test]
     fn fires_on_nth_for_count_then_disarms() {
-        let plan = FaultPlan::default();
-        plan.arm(Fault::new(FaultCall::Lock2, busy()).nth(2).count(2)).unwrap();
-        assert!(plan.on_call(FaultCall::Unlock2).is_ok(), "other calls do not count");
-        assert!(plan.on_call(FaultCall::Lock2).is_ok());
-        assert!(plan.on_call(FaultCall::Lock2).is_err());
-        assert!(plan.on_call(FaultCall::Lock2).is_err());
-        assert!(!plan.any_armed());
-        assert!(plan.on_call(FaultCall::Lock2).is_ok());
+        let (gate, plan) = (Gate::default(), FaultPlan::default());
+        plan.arm(&gate, Fault::new(CallId::Lock2, busy()).nth(2).count(2)).unwrap();
+        assert!(!gate.quiet());
+        assert!(plan.on_call(&gate, &call(CallId::Unlock2)).is_ok(), "other calls do not count");
+        assert!(plan.on_call(&gate, &call(CallId::Lock2)).is_ok());
+        assert!(plan.on_call(&gate, &call(CallId::Lock2)).is_err());
+        assert!(plan.on_call(&gate, &call(CallId::Lock2)).is_err());
+        assert!(gate.quiet(), "an exhausted fault is no longer an armed hook");
+        assert!(plan.on_call(&gate, &call(CallId::Lock2)).is_ok());
     }
 
     #[test]
     fn validation() {
         let ok = NtStatus::SUCCESS;
-        assert!(Fault::new(FaultCall::Lock2, FaultAction::ReturnStatus(ok)).validate().is_err());
-        assert!(Fault::new(FaultCall::CreateDevice, FaultAction::RemoveDevice).validate().is_err());
-        assert!(Fault::new(FaultCall::OpenAdapter, FaultAction::RemoveDevice).validate().is_err());
-        assert!(Fault::new(FaultCall::OpenAdapter, FaultAction::ResetAdapter).validate().is_err());
-        assert!(Fault::new(FaultCall::CreateDevice, FaultAction::ResetAdapter).validate().is_ok());
-        assert!(Fault::new(FaultCall::Unlock, FaultAction::RemoveDevice).validate().is_ok());
+        assert!(Fault::new(CallId::Lock2, FaultAction::ReturnStatus(ok)).validate().is_err());
+        assert!(Fault::new(CallId::CreateDevice, FaultAction::RemoveDevice).validate().is_err());
+        assert!(Fault::new(CallId::OpenAdapter, FaultAction::RemoveDevice).validate().is_err());
+        assert!(Fault::new(CallId::OpenAdapter, FaultAction::ResetAdapter).validate().is_err());
+        assert!(Fault::new(CallId::CreateDevice, FaultAction::ResetAdapter).validate().is_ok());
+        assert!(Fault::new(CallId::Unlock, FaultAction::RemoveDevice).validate().is_ok());
     }
 
     #[test]
     fn return_status_wins_over_side_effects() {
-        let plan = FaultPlan::default();
-        plan.arm(Fault::new(FaultCall::Lock2, FaultAction::RemoveDevice)).unwrap();
-        plan.arm(Fault::new(FaultCall::Lock2, busy())).unwrap();
-        assert_eq!(plan.on_call(FaultCall::Lock2), Err(Error::Injected(NtStatus::GRAPHICS_ALLOCATION_BUSY)));
-        plan.arm(Fault::new(FaultCall::Lock2, FaultAction::RemoveDevice)).unwrap();
-        assert_eq!(plan.on_call(FaultCall::Lock2).unwrap(), Fired { remove_device: true, reset_adapter: false });
+        let (gate, plan) = (Gate::default(), FaultPlan::default());
+        plan.arm(&gate, Fault::new(CallId::Lock2, FaultAction::RemoveDevice)).unwrap();
+        plan.arm(&gate, Fault::new(CallId::Lock2, busy())).unwrap();
+        let lock2 = call(CallId::Lock2);
+        assert_eq!(plan.on_call(&gate, &lock2), Err(Error::Injected(NtStatus::GRAPHICS_ALLOCATION_BUSY)));
+        plan.arm(&gate, Fault::new(CallId::Lock2, FaultAction::RemoveDevice)).unwrap();
+        assert_eq!(plan.on_call(&gate, &lock2).unwrap(), Fired { remove_device: true, reset_adapter: false });
+        plan.arm(&gate, Fault::new(CallId::Lock2, busy()).count(5)).unwrap();
+        plan.clear(&gate);
+        assert!(gate.quiet());
     }
 }

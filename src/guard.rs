@@ -1,9 +1,10 @@
 //! [`LockGuard`]: Lock2 as RAII.
 
+use crate::engine::Engine;
 use crate::error::Result;
 use crate::handle::{AllocationHandle, DeviceHandle};
-use crate::objects::Mapping;
-use crate::sim::Simulator;
+use crate::lock::Locked;
+use crate::mem::Mapping;
 
 /// A Lock2 reference that is released (Unlock2) when dropped.
 ///
@@ -13,6 +14,10 @@ use crate::sim::Simulator;
 /// memory-safe even if another thread destroys the allocation meanwhile
 /// (they then fail). The raw address is there for `unsafe` code that mirrors
 /// what a C caller does with `pData`.
+///
+/// The guard remembers which life of the allocation it locked: should the
+/// allocation be destroyed and its handle value reused while the guard
+/// lives, the guard touches and unlocks nothing of the newcomer.
 ///
 /// Dropping never panics: if the unlock fails (for example because the
 /// device was removed, which already dropped every lock) the status is
@@ -35,24 +40,20 @@ use crate::sim::Simulator;
 #[must_use = "dropping the guard unlocks immediately"]
 #[clippy::has_significant_drop]
 pub struct LockGuard<'a> {
-    sim: &'a Simulator,
+    engine: &'a Engine,
     device: DeviceHandle,
     allocation: AllocationHandle,
-    mapping: Mapping,
-}
-
-impl Simulator {
-    /// Lock2 returning a guard that unlocks on drop.
-    pub fn lock2_guard(&self, device: DeviceHandle, allocation: AllocationHandle) -> Result<LockGuard<'_>> {
-        let mapping = self.lock2(device, allocation)?;
-        Ok(LockGuard { sim: self, device, allocation, mapping })
-    }
+    locked: Locked,
 }
 
 impl<'a> LockGuard<'a> {
+    pub(crate) fn new(engine: &'a Engine, device: DeviceHandle, allocation: AllocationHandle, locked: Locked) -> Self {
+        LockGuard { engine, device, allocation, locked }
+    }
+
     /// The mapping Lock2 returned.
     pub fn mapping(&self) -> Mapping {
-        self.mapping
+        self.locked.mapping
     }
 
     /// The device the lock was taken on.
@@ -67,31 +68,31 @@ impl<'a> LockGuard<'a> {
 
     /// Copies `buf.len()` bytes from `offset` in the allocation.
     pub fn read_at(&self, offset: usize, buf: &mut [u8]) -> Result<()> {
-        self.sim.with_backing(self.allocation, |b| b.read(offset, buf))
+        self.engine.with_memory(self.device.raw(), self.allocation.raw(), self.locked.gen, |m| m.read(offset, buf))
     }
 
     /// Copies `data` to `offset` in the allocation.
     pub fn write_at(&self, offset: usize, data: &[u8]) -> Result<()> {
-        self.sim.with_backing(self.allocation, |b| b.write(offset, data))
+        self.engine.with_memory(self.device.raw(), self.allocation.raw(), self.locked.gen, |m| m.write(offset, data))
     }
 
     /// Unlocks now and returns the Unlock2 status.
     pub fn unlock(guard: Self) -> Result<()> {
-        let (sim, device, allocation, _) = LockGuard::into_raw(guard);
-        sim.unlock2(device, allocation)
+        let guard = core::mem::ManuallyDrop::new(guard);
+        guard.engine.unlock2(guard.device.raw(), guard.allocation.raw(), Some(guard.locked.gen))
     }
 
     /// Gives up the guard without unlocking; the caller owes one
-    /// [`Simulator::unlock2`] for the returned pair.
-    pub fn into_raw(guard: Self) -> (&'a Simulator, DeviceHandle, AllocationHandle, Mapping) {
+    /// [`crate::Simulator::unlock2`] for the returned pair.
+    pub fn into_raw(guard: Self) -> (DeviceHandle, AllocationHandle, Mapping) {
         let guard = core::mem::ManuallyDrop::new(guard);
-        (guard.sim, guard.device, guard.allocation, guard.mapping)
+        (guard.device, guard.allocation, guard.locked.mapping)
     }
 }
 
 impl Drop for LockGuard<'_> {
     fn drop(&mut self) {
-        let _ = self.sim.unlock2(self.device, self.allocation);
+        let _ = self.engine.unlock2(self.device.raw(), self.allocation.raw(), Some(self.locked.gen));
     }
 }
 
@@ -100,7 +101,7 @@ impl core::fmt::Debug for LockGuard<'_> {
         f.debug_struct("LockGuard")
             .field("device", &self.device)
             .field("allocation", &self.allocation)
-            .field("mapping", &self.mapping)
+            .field("mapping", &self.locked.mapping)
             .finish()
     }
 }

@@ -1,0 +1,311 @@
+//! Devices: the pool of device objects, the proof that a device handle is
+//! live ([`LiveDevice`]), creation and the last step of destruction.
+//!
+//! A device handle is a slot of kind `Device` (its word carries the removal
+//! reason) whose object index names a [`DeviceObject`] in the pool: the
+//! device's mutex-guarded state (its allocations, fences, pending work) and
+//! the condition variable its blocked locks wait on.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use crate::adapter::LiveAdapter;
+use crate::error::{Error, Result};
+use crate::handle::{DeviceHandle, HandleKind};
+use crate::mem::Slots;
+use crate::slot::{Handles, Slot, Word};
+use crate::sync::{AtomicU32, Condvar, Mutex, MutexGuard, Ordering::*};
+
+/// A device's execution state (`D3DKMT_DEVICEEXECUTION_STATE`). Every state
+/// but `Active` is a removal reason.
+///
+/// ```
+/// use d3dkmt_sim::ExecutionState;
+/// assert_eq!(ExecutionState::from_raw(3), Some(ExecutionState::Hung));
+/// assert_eq!(ExecutionState::Hung.to_raw(), 3);
+/// assert!(ExecutionState::Reset.is_removal_reason());
+/// assert!(!ExecutionState::Active.is_removal_reason());
+/// ```
+#[non_exhaustive]
+#[repr(i32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExecutionState {
+    /// The device works.
+    Active = 1,
+    /// Removed by a reset (TDR); the default removal reason.
+    Reset = 2,
+    /// Removed: the device hung (also what an injected fault uses).
+    Hung = 3,
+    /// Removed: the adapter was stopped (surprise removal).
+    Stopped = 4,
+    /// Removed: out of memory.
+    ErrorOutOfMemory = 5,
+    /// Removed: DMA fault.
+    ErrorDmaFault = 6,
+    /// Removed: DMA page fault.
+    ErrorDmaPageFault = 7,
+}
+
+impl ExecutionState {
+    /// The state of a `D3DKMT_DEVICEEXECUTION_STATE` value (1..=7).
+    pub const fn from_raw(raw: u32) -> Option<Self> {
+        Some(match raw {
+            1 => ExecutionState::Active,
+            2 => ExecutionState::Reset,
+            3 => ExecutionState::Hung,
+            4 => ExecutionState::Stopped,
+            5 => ExecutionState::ErrorOutOfMemory,
+            6 => ExecutionState::ErrorDmaFault,
+            7 => ExecutionState::ErrorDmaPageFault,
+            _ => return None,
+        })
+    }
+
+    /// The `D3DKMT_DEVICEEXECUTION_STATE` value.
+    pub const fn to_raw(self) -> u32 {
+        self as i32 as u32
+    }
+
+    /// Whether a device can be removed for this reason (every state but
+    /// `Active`).
+    pub const fn is_removal_reason(self) -> bool {
+        !matches!(self, ExecutionState::Active)
+    }
+}
+
+/// One simulated GPU submission.
+pub(crate) struct Work {
+    pub(crate) fence: u64,
+    /// The allocations it references, as (slot, generation) keys.
+    pub(crate) allocations: Vec<u64>,
+}
+
+/// A device's state guarded by its mutex (the slow paths).
+#[derive(Default)]
+pub(crate) struct DeviceInner {
+    /// Live allocations (slot indices `n`).
+    pub(crate) allocations: HashSet<u32>,
+    /// The fence the next submission gets (starts at 1).
+    pub(crate) next_fence: u64,
+    /// Submitted, uncompleted work in fence order.
+    pub(crate) pending: VecDeque<Work>,
+    /// Uncompleted submissions referencing each allocation, by
+    /// (slot, generation) key: work that outlives its allocation never
+    /// touches the slot's next occupant.
+    pub(crate) busy: HashMap<u64, u32>,
+}
+
+/// The key of one allocation's life: its slot and its generation.
+pub(crate) const fn life_key(n: u32, gen: u64) -> u64 {
+    (gen << 32) | n as u64
+}
+
+/// The object behind one device handle.
+#[derive(Default)]
+pub(crate) struct DeviceObject {
+    /// Index of the device's adapter; fixed while the device lives.
+    adapter: AtomicU32,
+    inner: Mutex<DeviceInner>,
+    /// Woken when work completes, the device is removed or destroyed, or an
+    /// allocation is destroyed: everything a blocked lock waits for.
+    wake: Condvar,
+}
+
+/// A device handle checked live once, for the rest of the call: the slot,
+/// the word read, the object. Everything that changes the device re-checks
+/// the word under the device's lock ([`LiveDevice::lock`]).
+#[derive(Clone, Copy)]
+pub(crate) struct LiveDevice<'e> {
+    /// The raw handle (what allocations record as their owner).
+    pub(crate) raw: u32,
+    slot: &'e Slot,
+    word: Word,
+    obj: &'e DeviceObject,
+}
+
+impl<'e> LiveDevice<'e> {
+    /// The removal reason the check saw, if the device was removed.
+    pub(crate) fn removal(&self) -> Option<ExecutionState> {
+        match self.word.reason() {
+            0 => None,
+            reason => Some(ExecutionState::from_raw(reason).unwrap_or(ExecutionState::Reset)),
+        }
+    }
+
+    /// The device, which must not be removed (`DeviceRemoved` otherwise).
+    pub(crate) fn active(self) -> Result<Self> {
+        match self.removal() {
+            None => Ok(self),
+            Some(_) => Err(Error::DeviceRemoved),
+        }
+    }
+
+    /// The device's adapter index (fixed while it lives).
+    pub(crate) fn adapter(&self) -> u32 {
+        self.obj.adapter.load(Relaxed)
+    }
+
+    /// Whether the removal is published now (its word carries a reason).
+    pub(crate) fn removal_published(&self) -> bool {
+        self.slot.word().reason() != 0
+    }
+
+    /// Takes the device's lock, re-checking under it that the handle still
+    /// names this device (`InvalidHandle` if it was destroyed meanwhile).
+    pub(crate) fn lock(&self) -> Result<MutexGuard<'e, DeviceInner>> {
+        let inner = self.obj.inner.lock();
+        if !self.slot.still(self.word) {
+            return Err(Error::InvalidHandle(HandleKind::Device));
+        }
+        Ok(inner)
+    }
+
+    /// [`LiveDevice::lock`] for a device that must also still be active.
+    pub(crate) fn lock_active(&self) -> Result<MutexGuard<'e, DeviceInner>> {
+        let inner = self.lock()?;
+        if self.removal_published() {
+            return Err(Error::DeviceRemoved);
+        }
+        Ok(inner)
+    }
+
+    /// Takes the device's lock without re-checking (to wait for a holder,
+    /// or within a deadline for a blocked lock).
+    pub(crate) fn mutex(&self) -> &'e Mutex<DeviceInner> {
+        &self.obj.inner
+    }
+
+    /// The condition variable blocked locks wait on.
+    pub(crate) fn wake(&self) -> &'e Condvar {
+        &self.obj.wake
+    }
+
+    /// The device's slot.
+    pub(crate) fn slot(&self) -> &'e Slot {
+        self.slot
+    }
+
+    /// True while the handle still names this device.
+    pub(crate) fn is_current(&self) -> bool {
+        self.slot.still(self.word)
+    }
+}
+
+#[cfg(not(loom))]
+type Pool = Slots<DeviceObject, 6, 1024>;
+#[cfg(loom)]
+type Pool = Slots<DeviceObject, 1, 4>;
+
+/// Live devices one simulator holds at most.
+pub const MAX_DEVICES: usize = Pool::CAPACITY;
+
+/// The device objects of one simulator.
+pub(crate) struct Devices {
+    pool: Pool,
+    free: Mutex<Free>,
+}
+
+#[derive(Default)]
+struct Free {
+    /// The next pool index never used.
+    next: u32,
+    /// Indices of destroyed devices, reused first (a stale handle is
+    /// rejected by its slot's word, not by the pool).
+    reuse: Vec<u32>,
+}
+
+impl Devices {
+    /// An empty pool; `None` when the host refuses its directory's memory.
+    pub(crate) fn new() -> Option<Self> {
+        Some(Devices { pool: Pool::new()?, free: Mutex::new(Free::default()) })
+    }
+
+    /// Checks a device handle once, for the rest of the call: live and of
+    /// kind device (removed or not).
+    #[inline]
+    pub(crate) fn resolve<'e>(&'e self, handles: &'e Handles, raw: u32) -> Result<LiveDevice<'e>> {
+        let (_, slot) = handles.get(raw).ok_or(Error::InvalidHandle(HandleKind::Device))?;
+        self.check(raw, slot)
+    }
+
+    /// The word of the device `raw` names, checked live and of kind device,
+    /// without reaching its object: what an error decision needs (is the
+    /// device live, is it removed) at the cost of one slot read.
+    #[inline]
+    pub(crate) fn state(&self, handles: &Handles, raw: u32) -> Result<Word> {
+        let (_, slot) = handles.get(raw).ok_or(Error::InvalidHandle(HandleKind::Device))?;
+        let word = slot.word();
+        if !word.is(HandleKind::Device) {
+            return Err(Error::InvalidHandle(HandleKind::Device));
+        }
+        Ok(word)
+    }
+
+    /// [`Devices::resolve`] of the slot handle `raw` names.
+    fn check<'e>(&'e self, raw: u32, slot: &'e Slot) -> Result<LiveDevice<'e>> {
+        let stale = Error::InvalidHandle(HandleKind::Device);
+        let word = slot.word();
+        if !word.is(HandleKind::Device) {
+            return Err(stale);
+        }
+        let obj = self.pool.get(slot.object() as usize).ok_or(stale)?;
+        // The object index was the device's if the slot still holds it.
+        if !slot.still(word) {
+            return Err(stale);
+        }
+        Ok(LiveDevice { raw, slot, word, obj })
+    }
+
+    /// `D3DKMTCreateDevice` on a checked adapter handle: `DeviceRemoved`
+    /// on a removed adapter, `NoMemory` when the pool or the handle table
+    /// is full.
+    pub(crate) fn create(&self, handles: &Handles, adapter: &LiveAdapter<'_>) -> Result<DeviceHandle> {
+        let mut devices = adapter.adapter.devices();
+        if adapter.adapter.is_removed() {
+            return Err(Error::DeviceRemoved);
+        }
+        let index = self.take_index().ok_or(Error::NoMemory)?;
+        let Some((n, slot)) = handles.issue(1).and_then(|mut s| s.pop()) else {
+            self.free.lock().reuse.push(index);
+            return Err(Error::NoMemory);
+        };
+        let obj = self.pool.get(index as usize).ok_or(Error::Internal("device pool"))?;
+        *obj.inner.lock() = DeviceInner { next_fence: 1, ..DeviceInner::default() };
+        obj.adapter.store(adapter.index, Relaxed);
+        slot.revive(HandleKind::Device, index);
+        let handle = DeviceHandle::from_index(n);
+        devices.insert(handle.raw());
+        Ok(handle)
+    }
+
+    fn take_index(&self) -> Option<u32> {
+        let mut free = self.free.lock();
+        if let Some(index) = free.reuse.pop() {
+            return Some(index);
+        }
+        let index = free.next;
+        if !self.pool.ensure(index as usize) {
+            return None;
+        }
+        free.next += 1;
+        Some(index)
+    }
+
+    /// The last step of destroying a device, whose allocations are gone:
+    /// the handle dies, the object is emptied and returns to the pool. The
+    /// caller holds the adapter's device list (and removes the device from
+    /// it) and the device's lock (`inner`), and wakes waiters afterwards.
+    pub(crate) fn retire(&self, handles: &Handles, dev: &LiveDevice<'_>, inner: &mut DeviceInner) {
+        *inner = DeviceInner::default();
+        dev.slot.kill();
+        if let Some((n, _)) = handles.get(dev.raw) {
+            handles.retire(n);
+        }
+        let index = dev.slot.object();
+        self.free.lock().reuse.push(index);
+    }
+
+    /// Every live device, for a reset (which holds the gate alone).
+    pub(crate) fn live<'e>(&'e self, handles: &'e Handles) -> Vec<LiveDevice<'e>> {
+        (1..handles.issued_end()).filter_map(|n| self.check(crate::handle::handle_of(n), handles.at(n)?).ok()).collect()
+    }
+}

@@ -1,0 +1,193 @@
+//! The legacy page-list lock: `D3DKMTLock` and the multi-handle
+//! `D3DKMTUnlock`, with their flag and page types.
+
+use std::collections::HashMap;
+
+use super::{Locked, Locker};
+use crate::call::Elements;
+use crate::config::BusyPolicy;
+use crate::error::{Error, Result};
+use crate::gate::Pass;
+
+/// `D3DDDICB_LOCKFLAGS` for the legacy page lock.
+///
+/// ```
+/// use d3dkmt_sim::LockFlags;
+/// let flags = LockFlags::READ_ONLY | LockFlags::DONOT_WAIT;
+/// assert!(flags.contains(LockFlags::DONOT_WAIT));
+/// assert_eq!(flags.bits(), 0x5);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct LockFlags(pub u32);
+
+impl LockFlags {
+    /// The CPU only reads.
+    pub const READ_ONLY: LockFlags = LockFlags(0x1);
+    /// The CPU only writes (not together with `READ_ONLY`).
+    pub const WRITE_ONLY: LockFlags = LockFlags(0x2);
+    /// Fail with `ALLOCATION_BUSY` instead of waiting for the GPU.
+    pub const DONOT_WAIT: LockFlags = LockFlags(0x4);
+    /// Skip the busy check altogether (wins over `DONOT_WAIT`).
+    pub const IGNORE_SYNC: LockFlags = LockFlags(0x8);
+    /// Lock the whole allocation, ignoring any page list.
+    pub const LOCK_ENTIRE: LockFlags = LockFlags(0x10);
+    /// Accepted, no effect in the simulator.
+    pub const DONOT_EVICT: LockFlags = LockFlags(0x20);
+    /// Accepted, no effect in the simulator.
+    pub const ACQUIRE_APERTURE: LockFlags = LockFlags(0x40);
+    /// Accepted; the simulator never renames, so the handle stays the same.
+    pub const DISCARD: LockFlags = LockFlags(0x80);
+    /// Accepted, no effect in the simulator.
+    pub const NO_EXISTING_REFERENCE: LockFlags = LockFlags(0x100);
+    /// Accepted, no effect in the simulator.
+    pub const USE_ALTERNATE_VA: LockFlags = LockFlags(0x200);
+    /// Accepted; waits as a plain lock does (the simulator does not tell
+    /// GPU reads from writes).
+    pub const IGNORE_READ_SYNC: LockFlags = LockFlags(0x400);
+    /// Bits that must be zero.
+    pub const RESERVED: LockFlags = LockFlags(0xFFFF_F800);
+
+    /// The raw value.
+    pub const fn bits(self) -> u32 {
+        self.0
+    }
+    /// True when every bit of `other` is set.
+    pub const fn contains(self, other: LockFlags) -> bool {
+        self.0 & other.0 == other.0
+    }
+    /// True when any bit of `other` is set.
+    pub const fn intersects(self, other: LockFlags) -> bool {
+        self.0 & other.0 != 0
+    }
+}
+
+impl core::ops::BitOr for LockFlags {
+    type Output = LockFlags;
+    fn bitor(self, rhs: LockFlags) -> LockFlags {
+        LockFlags(self.0 | rhs.0)
+    }
+}
+
+/// Which pages a legacy lock names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pages<'a> {
+    /// The whole allocation (`NumPages == 0` or `LockEntire`).
+    Entire,
+    /// Zero-based page indices; the mapping starts at the first. Every index
+    /// must be below the page count, and the list must not be empty.
+    List(&'a [u32]),
+}
+
+/// The pages a legacy lock names, as the engine reads them: the whole
+/// allocation, or a caller's list read one index at a time.
+#[derive(Clone, Copy)]
+pub(crate) enum PageList<'a> {
+    /// The whole allocation.
+    Entire,
+    /// Zero-based page indices (an empty list is invalid).
+    List(&'a dyn Elements<u32>),
+}
+
+impl PageList<'_> {
+    /// The byte offset of the first page named, after checking every index
+    /// against `page_count`, one by one, up to the first bad one.
+    pub(crate) fn offset(self, page_count: u32, page_size: u64) -> Result<usize> {
+        let PageList::List(list) = self else { return Ok(0) };
+        if list.count() == 0 {
+            return Err(Error::InvalidParameter("the page list is empty or NULL"));
+        }
+        for i in 0..list.count() {
+            if list.get(i) >= page_count {
+                return Err(Error::InvalidParameter("a page index is out of range"));
+            }
+        }
+        Ok((u64::from(list.get(0)) * page_size) as usize)
+    }
+}
+
+impl Locker<'_> {
+    /// `D3DKMTLock`: flag rules first (reserved bits, `READ_ONLY` with
+    /// `WRITE_ONLY`), then as Lock2, then the pages, then busy decided by
+    /// the flags: `IGNORE_SYNC` skips it, `DONOT_WAIT` fails, otherwise the
+    /// call waits (bounded by the configured timeout).
+    pub(crate) fn lock_pages(
+        self,
+        pass: &mut Pass<'_>,
+        device: u32,
+        allocation: u32,
+        flags: u32,
+        pages: PageList<'_>,
+    ) -> Result<Locked> {
+        let flags = LockFlags(flags);
+        if flags.intersects(LockFlags::RESERVED) {
+            return Err(Error::InvalidParameter("reserved lock flag bits are set"));
+        }
+        if flags.contains(LockFlags::READ_ONLY | LockFlags::WRITE_ONLY) {
+            return Err(Error::InvalidParameter("ReadOnly and WriteOnly together"));
+        }
+        let pages = if flags.contains(LockFlags::LOCK_ENTIRE) { PageList::Entire } else { pages };
+        let policy = if flags.contains(LockFlags::IGNORE_SYNC) {
+            BusyPolicy::Ignore
+        } else if flags.contains(LockFlags::DONOT_WAIT) {
+            BusyPolicy::Fail
+        } else {
+            BusyPolicy::Wait
+        };
+        self.lock(pass, device, allocation, pages, policy)
+    }
+
+    /// `D3DKMTUnlock` with a single handle on the quiet path: the same rules
+    /// in the same order as Unlock2.
+    #[inline]
+    pub(crate) fn unlock_quiet(self, device: u32, list: &dyn Elements<u32>) -> Option<Result<()>> {
+        if list.count() == 1 {
+            self.unlock2_quiet(device, list.get(0), None)
+        } else {
+            None
+        }
+    }
+
+    /// `D3DKMTUnlock`: releases one reference from each listed allocation
+    /// (a handle listed twice releases two), all or nothing. In order: an
+    /// empty list, the device (live, active), each handle (one by one, up
+    /// to the first bad one), then whether each allocation holds as many
+    /// references as it is listed times (`NotLocked` otherwise).
+    ///
+    /// It holds the device lock for the whole call (removal, destroy,
+    /// submit and other legacy Unlocks wait), freezes every word it will
+    /// change after checking it holds enough references (a racing Lock2 or
+    /// Unlock2 can then not change it; slow paths that meet a frozen word
+    /// wait for the device lock), and then releases and thaws each word in
+    /// one step. If one falls short it thaws the others: nothing was
+    /// released.
+    pub(crate) fn unlock_pages(self, device: u32, list: &dyn Elements<u32>) -> Result<()> {
+        if list.count() == 0 {
+            return Err(Error::InvalidParameter("no allocations to unlock"));
+        }
+        let dev = self.allocations().device(device)?.active()?;
+        let _inner = dev.lock_active()?;
+        // Both grow with the elements read, never with the count claimed.
+        let mut asked = Vec::new();
+        let mut index = HashMap::new();
+        for i in 0..list.count() {
+            let a = self.allocations().resolve(&dev, list.get(i))?;
+            let at = *index.entry(a.n).or_insert_with(|| {
+                asked.push((a, 0u32));
+                asked.len() - 1
+            });
+            asked[at].1 += 1;
+        }
+        for (i, (a, n)) in asked.iter().enumerate() {
+            if !a.slot.freeze(a.gen(), *n) {
+                for (a, _) in &asked[..i] {
+                    a.slot.thaw();
+                }
+                return Err(Error::NotLocked);
+            }
+        }
+        for (a, n) in &asked {
+            a.slot.release_frozen(*n);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,268 @@
+//! Memory: the backing store of allocations (real, lazily committed, with a
+//! stable base), what a lock hands out ([`Mapping`]), and the chunked slot
+//! storage behind the handle tables (`Slots`). Public for one helper,
+//! [`resident_bytes`]; everything else in it is the engine's.
+//!
+//! Each simulator-owned allocation is one anonymous private mapping made with
+//! `MAP_NORESERVE` (through `memmap2`): creating it reserves address space
+//! only, and the kernel commits a page the first time it is touched, so a
+//! 1 TiB allocation costs a few page-table entries until it is written.
+//! Adjacent anonymous mappings merge into one kernel VMA, so even 10^6 live
+//! allocations stay far below `vm.max_map_count`. Caller-provided memory
+//! (`pSystemMem`) is borrowed, never freed here.
+//!
+//! This module and `ffi` are the only ones allowed `unsafe`.
+#![allow(unsafe_code)]
+
+mod loss;
+mod slots;
+
+use std::io;
+
+use memmap2::{MmapMut, MmapOptions};
+
+pub(crate) use self::slots::Slots;
+
+pub use self::loss::resident_bytes;
+
+/// Byte written over content lost to device removal.
+pub(crate) const LOST_CONTENT_BYTE: u8 = 0xDD;
+
+/// Who owns an allocation's memory, and where it is. The lock path reads
+/// the base address from the allocation's slot without a lock; everything
+/// that touches the bytes goes through [`Backing::view`], whose address and
+/// length come from the owner itself, so no stale or racing slot field can
+/// make an access leave the memory.
+#[derive(Default)]
+pub(crate) enum Backing {
+    /// The allocation is destroyed (or not created yet).
+    #[default]
+    Gone,
+    /// Simulator memory: an anonymous mapping, unmapped on drop.
+    Mapped(MmapMut),
+    /// Caller memory (`pSystemMem`), borrowed; the simulator reads and
+    /// writes only its first `len` bytes (the size the caller asked for,
+    /// which may be less than the page-rounded allocation).
+    Caller {
+        /// Start of the caller's memory.
+        base: usize,
+        /// Bytes of caller memory the simulator may touch.
+        len: usize,
+    },
+}
+
+impl Backing {
+    /// Reserves `len` bytes of zeroed, lazily committed memory.
+    pub(crate) fn anonymous(len: usize) -> io::Result<Backing> {
+        let map = MmapOptions::new().len(len).no_reserve_swap().map_anon()?;
+        Ok(Backing::Mapped(map))
+    }
+
+    /// The address a lock hands out for this memory (0 once gone).
+    pub(crate) fn base(&self) -> usize {
+        match self {
+            Backing::Gone => 0,
+            Backing::Mapped(map) => map.as_ptr() as usize,
+            Backing::Caller { base, .. } => *base,
+        }
+    }
+
+    /// The memory of a live backing, for as long as the borrow of `self`
+    /// (the caller holds the slot's memory lock). `None` once gone.
+    pub(crate) fn view(&self) -> Option<View<'_>> {
+        let (base, len) = match self {
+            Backing::Gone => return None,
+            Backing::Mapped(map) => (map.as_ptr() as usize, map.len()),
+            Backing::Caller { base, len } => (*base, *len),
+        };
+        Some(View { base, len, _owner: core::marker::PhantomData })
+    }
+}
+
+impl std::fmt::Debug for Backing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Backing::Gone => "Gone",
+            Backing::Mapped(_) => "Mapped",
+            Backing::Caller { .. } => "Caller",
+        })
+    }
+}
+
+/// A live allocation's memory, valid while the borrowed [`Backing`] is.
+pub(crate) struct View<'a> {
+    base: usize,
+    len: usize,
+    _owner: core::marker::PhantomData<&'a Backing>,
+}
+
+impl View<'_> {
+    fn ptr(&self) -> *mut u8 {
+        self.base as *mut u8
+    }
+
+    /// Copies `buf.len()` bytes at `offset` into `buf`; `false` if out of range.
+    pub(crate) fn read(&self, offset: usize, buf: &mut [u8]) -> bool {
+        if offset.checked_add(buf.len()).is_none_or(|end| end > self.len) {
+            return false;
+        }
+        // SAFETY: the range is inside the allocation's memory, which stays
+        // valid while the Backing borrowed by this view is alive (a mapping
+        // it owns, or caller memory under `SystemMemory::new`'s contract);
+        // `buf` is a distinct Rust buffer, so the ranges do not overlap.
+        unsafe { core::ptr::copy_nonoverlapping(self.ptr().add(offset), buf.as_mut_ptr(), buf.len()) };
+        true
+    }
+
+    /// Copies `data` to `offset`; `false` if out of range.
+    pub(crate) fn write(&self, offset: usize, data: &[u8]) -> bool {
+        if offset.checked_add(data.len()).is_none_or(|end| end > self.len) {
+            return false;
+        }
+        // SAFETY: as in `read`; the memory is writable.
+        unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), self.ptr().add(offset), data.len()) };
+        true
+    }
+}
+
+/// A CPU mapping returned by a successful lock: the address the thunk writes
+/// to `pData` and how many bytes from it belong to the allocation.
+///
+/// The address stays valid (readable and writable) until the allocation is
+/// destroyed, even after unlock or device removal, exactly as a C caller
+/// sees it; dereferencing it is up to `unsafe` caller code. Safe code uses
+/// [`crate::LockGuard::read_at`] and [`crate::LockGuard::write_at`].
+///
+/// ```
+/// use d3dkmt_sim::*;
+/// let sim = Simulator::new(SimConfig::default())?;
+/// let adapter = sim.enum_adapters(1)?[0].handle;
+/// let device = sim.create_device(adapter)?;
+/// let alloc = sim.create_allocation(device, AllocationDesc::new(5000))?;
+/// let mapping = sim.lock2(device, alloc)?;
+/// assert_eq!(mapping.len(), 8192, "rounded up to whole pages");
+/// assert!(!mapping.as_ptr().is_null());
+/// # Ok::<(), Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mapping {
+    addr: usize,
+    len: usize,
+}
+
+impl Mapping {
+    #[inline(always)]
+    pub(crate) const fn new(addr: usize, len: usize) -> Self {
+        Mapping { addr, len }
+    }
+    /// The address (`pData`).
+    pub const fn as_ptr(&self) -> *mut u8 {
+        self.addr as *mut u8
+    }
+    /// The bytes from [`Mapping::as_ptr`] to the end of the allocation.
+    pub const fn len(&self) -> usize {
+        self.len
+    }
+    /// Always false: allocations are never empty.
+    pub const fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    /// The mapping `offset` bytes further on (a page lock's first page).
+    pub(crate) const fn offset(self, offset: usize) -> Self {
+        Mapping { addr: self.addr + offset, len: self.len - offset }
+    }
+}
+
+/// True when a caller pointer is aligned to `align` (a power of two).
+pub(crate) fn is_aligned(ptr: *const u8, align: usize) -> bool {
+    (ptr as usize) & (align - 1) == 0
+}
+
+/// Caller memory that backs an allocation instead of simulator memory
+/// (`pSystemMem` in `D3DDDI_ALLOCATIONINFO2`).
+///
+/// ```
+/// use d3dkmt_sim::{AllocationDesc, SimConfig, Simulator, SystemMemory};
+/// let sim = Simulator::new(SimConfig::default()).unwrap();
+/// let adapter = sim.enum_adapters(1).unwrap()[0].handle;
+/// let device = sim.create_device(adapter).unwrap();
+/// // One page-aligned page that outlives the allocation.
+/// let layout = std::alloc::Layout::from_size_align(4096, 4096).unwrap();
+/// let buf = unsafe { std::alloc::alloc_zeroed(layout) };
+/// // SAFETY: `buf` is 4096 writable bytes, freed only after the destroy below.
+/// let memory = unsafe { SystemMemory::new(buf, 4096) };
+/// let alloc = sim.create_allocation(device, AllocationDesc::new(4096).with_system_memory(memory)).unwrap();
+/// assert_eq!(sim.lock2(device, alloc).unwrap().as_ptr(), buf);
+/// sim.destroy_allocations(device, &[alloc]).unwrap();
+/// unsafe { std::alloc::dealloc(buf, layout) };
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SystemMemory {
+    addr: usize,
+    len: usize,
+}
+
+impl SystemMemory {
+    /// Describes `len` bytes at `ptr`.
+    ///
+    /// # Safety
+    ///
+    /// From the moment an allocation is created over it until that allocation
+    /// is destroyed (directly, with its device, by a reset, or by dropping
+    /// the simulator), `ptr..ptr + len` must be valid for reads and writes
+    /// and must not be freed: the simulator writes to it (for example,
+    /// content loss on device removal). The simulator itself never touches
+    /// memory past `len`; the allocation's size must not exceed `len` and
+    /// `ptr` must be aligned to the adapter page size (both checked at
+    /// creation). The allocation is page-rounded, so a lock's [`Mapping`]
+    /// may extend past `len`: those bytes are not backed by this memory.
+    pub unsafe fn new(ptr: *mut u8, len: usize) -> Self {
+        SystemMemory { addr: ptr as usize, len }
+    }
+
+    /// The start address.
+    pub fn as_ptr(&self) -> *mut u8 {
+        self.addr as *mut u8
+    }
+
+    /// The length in bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when the length is zero.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The owner of an allocation's memory over this caller memory.
+    pub(crate) fn backing(&self) -> Backing {
+        Backing::Caller { base: self.addr, len: self.len }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anonymous_memory_is_zeroed_and_round_trips() {
+        let memory = Backing::anonymous(3 * 4096).unwrap();
+        let b = memory.view().unwrap();
+        assert_eq!(b.base, memory.base());
+        let mut buf = [1u8; 16];
+        assert!(b.read(4090, &mut buf));
+        assert_eq!(buf, [0; 16]);
+        assert!(b.write(4090, b"0123456789abcdef"));
+        assert!(b.read(4090, &mut buf));
+        assert_eq!(&buf, b"0123456789abcdef");
+        assert!(!b.write(3 * 4096 - 1, b"xy"));
+        assert!(!b.read(usize::MAX, &mut buf));
+    }
+
+    #[test]
+    fn a_gone_backing_has_no_view() {
+        assert!(Backing::Gone.view().is_none());
+        assert_eq!(Backing::Gone.base(), 0);
+    }
+}
