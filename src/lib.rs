@@ -55,7 +55,11 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
 
-// The core, bottom-up: each module uses only those above it in this list.
+// The core (rustfmt keeps this list alphabetical). Bottom-up, each using
+// only those before it: clock, sync, status, mem, handle, error, config,
+// call, slot, settings, gate, pause, hooks, adapter, device, stores,
+// allocation, lock, work, removal, engine; then the faces guard, sim and
+// ffi. tests/structure.rs checks the graph has no circle.
 mod adapter;
 mod allocation;
 mod call;

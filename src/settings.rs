@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::config::{BusyPolicy, SimConfig};
 use crate::slot::LockMask;
-use crate::sync::{AtomicU32, AtomicU64, Mutex, Ordering::Relaxed};
+use crate::sync::{AtomicU32, AtomicU64, Mutex, Ordering::*};
 
 /// The configuration in force.
 pub(crate) struct Settings {
@@ -37,10 +37,13 @@ impl Settings {
     }
 
     /// Puts a validated configuration in force. Only a reset calls this,
-    /// after every object of the old configuration is gone.
+    /// after every object of the old configuration is gone. The stores are
+    /// release: a reader that sees a new value and then fences (acquire)
+    /// sees the old objects gone, which is how a lock's error decision
+    /// validates the settings it read with the allocation's word.
     pub(crate) fn apply(&self, config: &SimConfig) {
-        self.limit.store(config.max_lock_references, Relaxed);
-        self.lock2_mask.store(LockMask::new(config.busy_policy != BusyPolicy::Ignore).bits(), Relaxed);
+        self.limit.store(config.max_lock_references, Release);
+        self.lock2_mask.store(LockMask::new(config.busy_policy != BusyPolicy::Ignore).bits(), Release);
         self.page_size.store(config.page_size, Relaxed);
         self.busy.store(
             match config.busy_policy {
@@ -48,7 +51,7 @@ impl Settings {
                 BusyPolicy::Wait => 1,
                 BusyPolicy::Ignore => 2,
             },
-            Relaxed,
+            Release,
         );
         self.wait_timeout_ns.store(u64::try_from(config.wait_timeout.as_nanos()).unwrap_or(u64::MAX), Relaxed);
         *self.config.lock() = config.clone();

@@ -202,7 +202,8 @@ impl Engine {
     #[inline(always)]
     pub(crate) fn lock2(&self, device: u32, allocation: u32, flags: u32) -> Result<Mapping> {
         match self.lock2_quiet(device, allocation, flags) {
-            Some(result) => result,
+            Some(Ok(mapping)) => Ok(mapping),
+            Some(Err(error)) => Err(error),
             None => self.lock2_entered(device, allocation, flags).map(|l| l.mapping),
         }
     }
@@ -237,7 +238,8 @@ impl Engine {
     #[inline(always)]
     pub(crate) fn unlock2(&self, device: u32, allocation: u32, life: Option<u64>) -> Result<()> {
         match self.unlock2_quiet(device, allocation, life) {
-            Some(result) => result,
+            Some(Ok(())) => Ok(()),
+            Some(Err(error)) => Err(error),
             None => self.unlock2_entered(device, allocation, life),
         }
     }

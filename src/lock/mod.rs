@@ -79,7 +79,7 @@ impl<'e> Locker<'e> {
             return None;
         }
         let Some((_, slot)) = self.0.handles.get(allocation) else {
-            return self.lock2_verdict(device, None).map(Err);
+            return self.lock2_unknown(device);
         };
         let expected = slot.expected();
         // BUSY is in the mask unless the policy maps busy allocations, so a
@@ -93,10 +93,10 @@ impl<'e> Locker<'e> {
             // Expect the usual case, unlocked: one CAS, no load of the word.
             match slot.try_lock(expected) {
                 Ok(()) => Some(Ok(done(mapping, expected.gen()))),
-                Err(word) => finish(self.lock2_retry(device, slot, expected, word, mapping), done),
+                Err(word) => self.lock2_retry(device, slot, expected, word, done),
             }
         } else {
-            finish(self.lock2_miss(device, slot, expected), done)
+            self.lock2_miss(device, slot, expected)
         }
     }
 
@@ -104,11 +104,18 @@ impl<'e> Locker<'e> {
     /// is answered from it, anything else from the word.
     #[cold]
     #[inline(never)]
-    fn lock2_miss(self, device: u32, slot: &Slot, expected: Word) -> Option<Result<Locked>> {
+    fn lock2_miss<R>(self, device: u32, slot: &Slot, expected: Word) -> Option<Result<R>> {
         if removal_predicted(slot, expected, device) {
             return Some(Err(Error::DeviceRemoved));
         }
         self.lock2_verdict(device, Some(slot)).map(Err)
+    }
+
+    /// Lock2 of a handle that names no slot (beyond what was ever issued).
+    #[cold]
+    #[inline(never)]
+    fn lock2_unknown<R>(self, device: u32) -> Option<Result<R>> {
+        self.lock2_verdict(device, None).map(Err)
     }
 
     /// Lock2 after the word was not the predicted one: while the word the
@@ -117,24 +124,32 @@ impl<'e> Locker<'e> {
     /// CAS again from it; otherwise decide from the slot.
     #[cold]
     #[inline(never)]
-    fn lock2_retry(
+    fn lock2_retry<R>(
         self,
         device: u32,
         slot: &Slot,
         expected: Word,
         mut word: Word,
-        mapping: Mapping,
-    ) -> Option<Result<Locked>> {
+        done: impl FnOnce(Mapping, u64) -> R,
+    ) -> Option<Result<R>> {
+        // Read again here (off the hot path's registers); a successful CAS
+        // from a word of the same life validates it as the hot path's does.
+        let mapping = slot.mapping();
         let mask = self.0.settings.lock2_mask();
         let limit = self.0.settings.limit();
         while mask.admits(word) && word.same_object(expected) {
             if word.count() >= limit {
                 // One observation of the life whose owner was checked:
-                // everything before rule 7 holds at that instant.
+                // everything before rule 7 holds at that instant, if the
+                // settings read since are that simulator's (a reset kills
+                // the life before it changes them).
+                if !slot.still(word) {
+                    break;
+                }
                 return Some(Err(Error::TooManyReferences));
             }
             match slot.try_lock_weak(word) {
-                Ok(()) => return Some(Ok(Locked { mapping, gen: word.gen() })),
+                Ok(()) => return Some(Ok(done(mapping, word.gen()))),
                 Err(now) => word = now,
             }
         }
@@ -143,54 +158,61 @@ impl<'e> Locker<'e> {
 
     /// Why a Lock2 cannot take the allocation in `slot` (`None`: no slot),
     /// in the contract's order, or `None` when the slow path must decide.
-    /// Re-reads the slot, and decides between two reads of the control
-    /// word so that no reset straddles the decision.
-    #[cold]
-    #[inline(never)]
+    ///
+    /// It re-reads the slot. An error that one observation of the
+    /// allocation decides (not CPU-visible, busy, at the limit) stands on
+    /// that observation: the reads of its owner and of the settings are
+    /// validated by [`Slot::still`] (a reset kills every allocation before
+    /// it touches the settings). An error the device decides is taken
+    /// between two reads of the gate's control word, so that no reset
+    /// straddles the two observations.
+    #[inline(always)]
     fn lock2_verdict(self, device: u32, slot: Option<&Slot>) -> Option<Error> {
         let seen = self.0.gate.seen();
-        let verdict = match self.mine(device, slot) {
-            Err(error) => Some(error),
-            Ok(None) => None,
-            Ok(Some(word)) => {
-                let policy = self.0.settings.busy_policy();
-                let limit = self.0.settings.limit();
-                match check_lock(word, word.gen(), limit, policy != BusyPolicy::Ignore) {
-                    LockCheck::Removed => self.removal_published(device).then_some(Error::DeviceRemoved),
-                    LockCheck::NotCpuVisible => Some(Error::NotCpuVisible),
-                    LockCheck::Busy if policy == BusyPolicy::Fail => Some(Error::AllocationBusy),
-                    LockCheck::AtLimit => Some(Error::TooManyReferences),
-                    LockCheck::Frozen | LockCheck::Stale | LockCheck::Busy | LockCheck::Ok => None,
-                }
-            }
+        let (word, limit, policy) = match self.mine(device, slot) {
+            Mine::Word(word, limit, policy) => (word, limit, policy),
+            Mine::Not(error) => return self.0.gate.unchanged(seen).then_some(error),
+            Mine::Changed => return None,
         };
-        verdict.filter(|_| self.0.gate.unchanged(seen))
+        match check_lock(word, word.gen(), limit, policy != BusyPolicy::Ignore) {
+            LockCheck::NotCpuVisible => Some(Error::NotCpuVisible),
+            LockCheck::Busy if policy == BusyPolicy::Fail => Some(Error::AllocationBusy),
+            LockCheck::AtLimit => Some(Error::TooManyReferences),
+            LockCheck::Removed => {
+                (self.removal_published(device) && self.0.gate.unchanged(seen)).then_some(Error::DeviceRemoved)
+            }
+            _ => None,
+        }
     }
 
-    /// The word of the allocation in `slot` when it is a live allocation of
-    /// `device` (which proves the device live: a device dies only after its
-    /// allocations); otherwise the error rules 2–4 give (the device's own
-    /// errors first). `Ok(None)`: the slot changed under the reads.
-    fn mine(self, device: u32, slot: Option<&Slot>) -> Result<Option<Word>> {
-        let Some(slot) = slot else { return Err(self.not_an_allocation_of(device, false)) };
+    /// What the slot holds for a call on `device`: the word of a live
+    /// allocation of `device` (which proves the device live: a device dies
+    /// only after its allocations), or the error rules 2–4 give (the
+    /// device's own errors first), or `Changed` when the slot changed under
+    /// the reads. The settings the caller reads next are validated with the
+    /// owner.
+    #[inline(always)]
+    fn mine(self, device: u32, slot: Option<&Slot>) -> Mine {
+        let Some(slot) = slot else { return Mine::Not(self.not_an_allocation_of(device, false)) };
         let word = slot.word();
         if !word.is(HandleKind::Allocation) {
-            return Err(self.not_an_allocation_of(device, false));
+            return Mine::Not(self.not_an_allocation_of(device, false));
         }
         let owner = slot.device();
+        let (limit, policy) = (self.0.settings.limit(), self.0.settings.busy_policy());
         if !slot.still(word) {
-            return Ok(None);
+            Mine::Changed
+        } else if owner != device {
+            Mine::Not(self.not_an_allocation_of(device, true))
+        } else {
+            Mine::Word(word, limit, policy)
         }
-        if owner != device {
-            return Err(self.not_an_allocation_of(device, true));
-        }
-        Ok(Some(word))
     }
 
     /// Rules 2–4 for an allocation handle that names no live allocation of
     /// `device` (stale, never issued, another kind, or `wrong_device`:
     /// another device's): the device's own errors come first.
-    #[cold]
+    #[inline(always)]
     fn not_an_allocation_of(self, device: u32, wrong_device: bool) -> Error {
         match self.0.devices.state(&self.0.handles, device) {
             Err(e) => e,
@@ -217,7 +239,7 @@ impl<'e> Locker<'e> {
     #[inline(always)]
     pub(crate) fn unlock2_quiet(self, device: u32, allocation: u32, life: Option<u64>) -> Option<Result<()>> {
         let Some((_, slot)) = self.0.handles.get(allocation) else {
-            return self.unlock2_verdict(device, None).map(Err);
+            return self.unlock2_unknown(device);
         };
         let expected = slot.expected();
         if life.is_some_and(|gen| gen != expected.gen()) {
@@ -230,11 +252,27 @@ impl<'e> Locker<'e> {
                 Ok(()) => Some(Ok(())),
                 Err(word) => self.unlock2_retry(device, slot, expected, word),
             }
-        } else if removal_predicted(slot, expected, device) {
-            Some(Err(Error::DeviceRemoved))
         } else {
-            self.unlock2_verdict(device, Some(slot)).map(Err)
+            self.unlock2_miss(device, slot, expected)
         }
+    }
+
+    /// Unlock2 when the prediction does not allow an unlock (see
+    /// [`Locker::lock2_miss`]).
+    #[cold]
+    #[inline(never)]
+    fn unlock2_miss(self, device: u32, slot: &Slot, expected: Word) -> Option<Result<()>> {
+        if removal_predicted(slot, expected, device) {
+            return Some(Err(Error::DeviceRemoved));
+        }
+        self.unlock2_verdict(device, Some(slot)).map(Err)
+    }
+
+    /// Unlock2 of a handle that names no slot.
+    #[cold]
+    #[inline(never)]
+    fn unlock2_unknown(self, device: u32) -> Option<Result<()>> {
+        self.unlock2_verdict(device, None).map(Err)
     }
 
     /// Unlock2 after the word was not the predicted one: retry from the word
@@ -253,20 +291,21 @@ impl<'e> Locker<'e> {
 
     /// Why an Unlock2 cannot drop a reference (see
     /// [`Locker::lock2_verdict`]).
-    #[cold]
-    #[inline(never)]
+    #[inline(always)]
     fn unlock2_verdict(self, device: u32, slot: Option<&Slot>) -> Option<Error> {
         let seen = self.0.gate.seen();
-        let verdict = match self.mine(device, slot) {
-            Err(error) => Some(error),
-            Ok(None) => None,
-            Ok(Some(word)) => match check_unlock(word, word.gen(), 1) {
-                UnlockCheck::Removed => self.removal_published(device).then_some(Error::DeviceRemoved),
-                UnlockCheck::NotLocked => Some(Error::NotLocked),
-                UnlockCheck::Frozen | UnlockCheck::Stale | UnlockCheck::Ok => None,
-            },
+        let word = match self.mine(device, slot) {
+            Mine::Word(word, ..) => word,
+            Mine::Not(error) => return self.0.gate.unchanged(seen).then_some(error),
+            Mine::Changed => return None,
         };
-        verdict.filter(|_| self.0.gate.unchanged(seen))
+        match check_unlock(word, word.gen(), 1) {
+            UnlockCheck::NotLocked => Some(Error::NotLocked),
+            UnlockCheck::Removed => {
+                (self.removal_published(device) && self.0.gate.unchanged(seen)).then_some(Error::DeviceRemoved)
+            }
+            _ => None,
+        }
     }
 
     // === the slow paths (under the gate) ===
@@ -384,10 +423,15 @@ impl<'e> Locker<'e> {
     }
 }
 
-/// A cold path's lock, made into the quiet path's result.
-#[inline(always)]
-fn finish<R>(locked: Option<Result<Locked>>, done: impl FnOnce(Mapping, u64) -> R) -> Option<Result<R>> {
-    locked.map(|r| r.map(|l| done(l.mapping, l.gen)))
+/// What [`Locker::mine`] found in a slot.
+enum Mine {
+    /// The live allocation of the device, as this word, with the
+    /// lock-reference limit and the busy policy of its simulator.
+    Word(Word, u32, BusyPolicy),
+    /// Not an allocation of the device: this error.
+    Not(Error),
+    /// The slot changed under the reads.
+    Changed,
 }
 
 /// Whether the prediction says the allocation in `slot` belongs to
