@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The deterministic lock-path gate (issue item 3; perf-anchors.md §5 T2, T3).
+# The deterministic lock-path gate (performance targets T2, T3 and T7 of
+# docs/performance.md).
 #
 # Counts, with valgrind's callgrind, the instructions one Lock2+Unlock2 pair
 # executes in each bare loop of examples/lock_loop.rs, next to the same count
@@ -21,13 +22,20 @@
 # call the loop makes is followed, and only the path the loop actually takes
 # (the success path: lock_loop exits 1 on any failed call) is counted.
 #
-# Usage: benches/callgrind.sh [--check] [--no-build] [--iters A,B]
-#   --check     CI gate: also fail when c_abi crosses the T3 fail line, or when
-#               rust_raw or c_abi executes >= 4 locked RMWs per pair (T2 fail
-#               line). Without it only the rust_raw T3 fail line (> 3x
-#               gen_handle) fails the run.
+# Usage: benches/callgrind.sh [--check] [--write-baseline] [--no-build] [--iters A,B]
+#   --check     CI gate: fail when any counted path (rust_raw, c_abi and the
+#               err_* modes) costs more than 5 % above its figure in
+#               benches/callgrind-baseline.txt, when c_abi crosses the T3
+#               fail line, or when rust_raw or c_abi executes >= 4 locked
+#               RMWs per pair (T2 fail line). Without it only the rust_raw T3
+#               fail line (> 3x gen_handle) fails the run.
+#   --write-baseline  write the counts of this run to the baseline file (after
+#               a change that is meant to move them; commit it with a reason).
 #   --no-build  use the existing target/release/examples/lock_loop.
 #   --iters A,B the two iteration counts (default 100000,200000).
+#
+# The counts depend on the compiler: the baseline records the rustc it was
+# taken with, and a run with another one only warns (and says to re-take it).
 #
 # Exit status: 0 pass, 1 a fail line crossed, 2 usage or tool error.
 # Needs valgrind (installed with apt-get when missing, as root or via sudo),
@@ -36,12 +44,14 @@
 set -euo pipefail
 
 check=0
+write_baseline=0
 build=1
 iters_a=100000
 iters_b=200000
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --check) check=1 ;;
+        --write-baseline) write_baseline=1 ;;
         --no-build) build=0 ;;
         --iters)
             [[ $# -ge 2 && "$2" =~ ^[0-9]+,[0-9]+$ ]] || { echo "callgrind.sh: --iters takes A,B" >&2; exit 2; }
@@ -63,6 +73,7 @@ if (( iters_b <= iters_a )); then
 fi
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+baseline_file=$root/benches/callgrind-baseline.txt
 target_dir=${CARGO_TARGET_DIR:-$root/target}
 bin=$target_dir/release/examples/lock_loop
 modes=(rust_raw c_abi gen_handle atomic_pair parking_lot_mutex)
@@ -311,6 +322,50 @@ for mode in "${err_modes[@]}"; do
 done
 if (( check )) && over "${per_pair[c_abi]}" 3; then
     fail "T3: c_abi costs ${per_pair[c_abi]} Ir per pair, $(ratio "${per_pair[c_abi]}")x gen_handle: over the 3x fail line"
+fi
+
+# --- the committed baseline: no counted path may grow more than 5 % ---
+
+gated=(rust_raw c_abi "${err_modes[@]}")
+rustc_now=$(rustc --version 2>/dev/null || echo unknown)
+if (( write_baseline )); then
+    {
+        echo "# Instructions per call of each counted lock path (benches/callgrind.sh)."
+        echo "# benches/callgrind.sh --check fails when one costs more than 5 % above this."
+        echo "# Re-take with --write-baseline only with a reason in the commit message."
+        echo "rustc $rustc_now"
+        for mode in "${gated[@]}"; do
+            echo "$mode ${per_pair[$mode]}"
+        done
+    } >"$baseline_file"
+    echo "wrote $baseline_file"
+elif [[ -f $baseline_file ]]; then
+    rustc_base=$(awk '$1 == "rustc" { $1 = ""; sub(/^ /, ""); print }' "$baseline_file")
+    echo
+    echo "Against the baseline ($baseline_file, taken with $rustc_base):"
+    strict=$check
+    if [[ $rustc_base != "$rustc_now" ]]; then
+        echo "warning: the baseline was taken with another compiler ($rustc_now here): re-take it with --write-baseline"
+        strict=0
+    fi
+    for mode in "${gated[@]}"; do
+        base=$(awk -v m="$mode" '$1 == m { print $2 }' "$baseline_file")
+        if [[ -z $base ]]; then
+            fail "baseline: $mode has no figure in $baseline_file"
+            continue
+        fi
+        printf '  %-20s %8s Ir  (baseline %s, %s)\n' "$mode" "${per_pair[$mode]}" "$base" \
+            "$(awk -v x="${per_pair[$mode]}" -v b="$base" 'BEGIN { printf "%+.1f %%", 100 * (x - b) / b }')"
+        if awk -v x="${per_pair[$mode]}" -v b="$base" 'BEGIN { exit !(x > 1.05 * b) }'; then
+            if (( strict )); then
+                fail "baseline: $mode costs ${per_pair[$mode]} Ir, more than 5 % above its baseline of $base"
+            else
+                echo "warning: $mode costs ${per_pair[$mode]} Ir, more than 5 % above its baseline of $base"
+            fi
+        fi
+    done
+elif (( check )); then
+    fail "baseline: $baseline_file is missing (run with --write-baseline)"
 fi
 if (( status == 0 )); then
     echo "PASS"
