@@ -117,6 +117,10 @@ pub(crate) struct DeviceObject {
 pub(crate) struct LiveDevice<'e> {
     /// The raw handle (what allocations record as their owner).
     pub(crate) raw: u32,
+    /// The handle's sequence number (its slot).
+    n: u32,
+    /// The device object's index in the pool.
+    index: u32,
     slot: &'e Slot,
     word: Word,
     obj: &'e DeviceObject,
@@ -223,8 +227,8 @@ impl Devices {
     /// kind device (removed or not).
     #[inline]
     pub(crate) fn resolve<'e>(&'e self, handles: &'e Handles, raw: u32) -> Result<LiveDevice<'e>> {
-        let (_, slot) = handles.get(raw).ok_or(Error::InvalidHandle(HandleKind::Device))?;
-        self.check(raw, slot)
+        let (n, slot) = handles.get(raw).ok_or(Error::InvalidHandle(HandleKind::Device))?;
+        self.check(n, raw, slot)
     }
 
     /// The word of the device `raw` names, checked live and of kind device,
@@ -241,18 +245,19 @@ impl Devices {
     }
 
     /// [`Devices::resolve`] of the slot handle `raw` names.
-    fn check<'e>(&'e self, raw: u32, slot: &'e Slot) -> Result<LiveDevice<'e>> {
+    fn check<'e>(&'e self, n: u32, raw: u32, slot: &'e Slot) -> Result<LiveDevice<'e>> {
         let stale = Error::InvalidHandle(HandleKind::Device);
         let word = slot.word();
         if !word.is(HandleKind::Device) {
             return Err(stale);
         }
-        let obj = self.pool.get(slot.object() as usize).ok_or(stale)?;
+        let index = slot.object();
+        let obj = self.pool.get(index as usize).ok_or(stale)?;
         // The object index was the device's if the slot still holds it.
         if !slot.still(word) {
             return Err(stale);
         }
-        Ok(LiveDevice { raw, slot, word, obj })
+        Ok(LiveDevice { raw, n, index, slot, word, obj })
     }
 
     /// `D3DKMTCreateDevice` on a checked adapter handle: `DeviceRemoved`
@@ -297,15 +302,14 @@ impl Devices {
     pub(crate) fn retire(&self, handles: &Handles, dev: &LiveDevice<'_>, inner: &mut DeviceInner) {
         *inner = DeviceInner::default();
         dev.slot.kill();
-        if let Some((n, _)) = handles.get(dev.raw) {
-            handles.retire(n);
-        }
-        let index = dev.slot.object();
-        self.free.lock().reuse.push(index);
+        handles.retire(dev.n);
+        self.free.lock().reuse.push(dev.index);
     }
 
     /// Every live device, for a reset (which holds the gate alone).
     pub(crate) fn live<'e>(&'e self, handles: &'e Handles) -> Vec<LiveDevice<'e>> {
-        (1..handles.issued_end()).filter_map(|n| self.check(crate::handle::handle_of(n), handles.at(n)?).ok()).collect()
+        (1..handles.issued_end())
+            .filter_map(|n| self.check(n, crate::handle::handle_of(n), handles.at(n)?).ok())
+            .collect()
     }
 }

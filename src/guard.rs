@@ -91,6 +91,7 @@ impl<'a> LockGuard<'a> {
 }
 
 impl Drop for LockGuard<'_> {
+    #[inline]
     fn drop(&mut self) {
         let _ = self.engine.unlock2(self.device.raw(), self.allocation.raw(), Some(self.locked.gen));
     }

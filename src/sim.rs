@@ -307,6 +307,7 @@ impl Simulator {
     /// assert_eq!(sim.query_allocation(device, alloc)?.lock_count, 0);
     /// # Ok::<(), Error>(())
     /// ```
+    #[inline]
     pub fn lock2_guard(&self, device: DeviceHandle, allocation: AllocationHandle) -> Result<LockGuard<'_>> {
         let locked = self.engine.lock2_life(device.raw(), allocation.raw())?;
         Ok(LockGuard::new(&self.engine, device, allocation, locked))

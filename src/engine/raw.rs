@@ -210,11 +210,13 @@ impl Engine {
 
     /// `D3DKMTLock2` that also says which life of the allocation it locked
     /// (for a lock guard).
+    #[inline(always)]
     pub(crate) fn lock2_life(&self, device: u32, allocation: u32) -> Result<Locked> {
         let quiet =
             self.quiet().and_then(|l| l.lock2_quiet(device, allocation, 0, |mapping, gen| Locked { mapping, gen }));
         match quiet {
-            Some(result) => result,
+            Some(Ok(locked)) => Ok(locked),
+            Some(Err(error)) => Err(error),
             None => self.lock2_entered(device, allocation, 0),
         }
     }
@@ -252,8 +254,18 @@ impl Engine {
         self.call(call, |e, _| e.locker().unlock2(device, allocation, life))
     }
 
-    /// `D3DKMTLock`, the legacy page lock.
+    /// `D3DKMTLock`, the legacy page lock: its success on the quiet
+    /// branch, everything else through the seam.
     pub(crate) fn lock(&self, device: u32, allocation: u32, flags: u32, pages: PageList<'_>) -> Result<Locked> {
+        if let Some(locked) = self.quiet().and_then(|l| l.lock_quiet(device, allocation, flags, pages)) {
+            return Ok(locked);
+        }
+        self.lock_entered(device, allocation, flags, pages)
+    }
+
+    /// `D3DKMTLock` through the seam proper.
+    #[cold]
+    fn lock_entered(&self, device: u32, allocation: u32, flags: u32, pages: PageList<'_>) -> Result<Locked> {
         let call = Call::new(CallId::Lock).device(device).allocation(allocation).value(u64::from(flags));
         self.call(call, |e, pass| e.locker().lock_pages(pass, device, allocation, flags, pages))
     }

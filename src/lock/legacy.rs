@@ -8,6 +8,7 @@ use crate::call::Elements;
 use crate::config::BusyPolicy;
 use crate::error::{Error, Result};
 use crate::gate::Pass;
+use crate::slot::LockMask;
 
 /// `D3DDDICB_LOCKFLAGS` for the legacy page lock.
 ///
@@ -134,6 +135,41 @@ impl Locker<'_> {
             BusyPolicy::Wait
         };
         self.lock(pass, device, allocation, pages, policy)
+    }
+
+    /// `D3DKMTLock` on the quiet path (see [`Locker::lock2_quiet`]): only
+    /// the success, from the prediction and one CAS (a nested lock retries
+    /// from the word the CAS returned). Every error, and a busy allocation
+    /// the flags say to wait for, is left to the slow path (`None`), which
+    /// decides it in order; nothing is taken then.
+    #[inline]
+    pub(crate) fn lock_quiet(self, device: u32, allocation: u32, flags: u32, pages: PageList<'_>) -> Option<Locked> {
+        let flags = LockFlags(flags);
+        if flags.intersects(LockFlags::RESERVED) || flags.contains(LockFlags::READ_ONLY | LockFlags::WRITE_ONLY) {
+            return None;
+        }
+        let pages = if flags.contains(LockFlags::LOCK_ENTIRE) { PageList::Entire } else { pages };
+        let mask = LockMask::new(!flags.contains(LockFlags::IGNORE_SYNC));
+        let (_, slot) = self.0.handles.get(allocation)?;
+        let expected = slot.expected();
+        if !mask.admits(expected) || slot.device() != device {
+            return None;
+        }
+        // Read after the prediction; a successful CAS from a word of the
+        // same life validates them.
+        let offset = pages.offset(slot.pages(), self.0.settings.page_size()).ok()?;
+        let mapping = slot.mapping();
+        let limit = self.0.settings.limit();
+        let mut word = expected;
+        while mask.admits(word) && word.same_object(expected) && word.count() < limit {
+            match slot.try_lock_weak(word) {
+                // Combined only now: before the CAS they may be a dying
+                // allocation's.
+                Ok(()) => return Some(Locked { mapping: mapping.offset(offset), gen: word.gen() }),
+                Err(now) => word = now,
+            }
+        }
+        None
     }
 
     /// `D3DKMTUnlock` with a single handle on the quiet path: the same rules

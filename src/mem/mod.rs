@@ -169,7 +169,7 @@ impl Mapping {
     }
     /// The mapping `offset` bytes further on (a page lock's first page).
     pub(crate) const fn offset(self, offset: usize) -> Self {
-        Mapping { addr: self.addr + offset, len: self.len - offset }
+        Mapping { addr: self.addr.wrapping_add(offset), len: self.len.saturating_sub(offset) }
     }
 }
 
