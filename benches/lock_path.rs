@@ -1,6 +1,6 @@
 //! Lock-path benchmarks: the simulated `D3DKMTLock2`/`D3DKMTUnlock2` against
-//! hardware floors measured in the same run (targets in
-//! `/work/shared/perf-anchors.md` §5, results in `docs/performance.md`).
+//! hardware floors measured in the same run (targets and results in
+//! `docs/performance.md`).
 //!
 //! Run: `cargo bench --bench lock_path`, then `python3 benches/report.py`
 //! turns `target/criterion/**/new/estimates.json` into the ratio tables.
@@ -148,7 +148,8 @@ fn baseline(c: &mut Criterion) {
         b.iter(|| black_box(unsafe { libc::syscall(libc::SYS_getpid) }))
     });
 
-    // perf-anchors.md: 1024 slots, the same hot handle 517 throughout.
+    // The idealized table of the hardware-floor measurements: 1024 slots,
+    // the same hot handle 517 throughout.
     let table = GenTable::<Slot>::new(1024);
     let hot = table.handle(517);
     assert_eq!((table.lock(hot), table.unlock(hot)), (Ok(()), Ok(())));

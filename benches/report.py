@@ -1,7 +1,6 @@
 #!/usr/bin/env python3
 """Turns the criterion results of `cargo bench --bench lock_path` into ratio
-tables and checks them against the targets of perf-anchors.md section 5 and
-the perf issue.
+tables and checks them against the targets T1-T8 of docs/performance.md.
 
 Usage: python3 benches/report.py [TARGET_DIR] [--strict]
 
@@ -230,7 +229,7 @@ def main(argv):
     base_same = t("threads/baseline_2_threads_same")
     targets.add("T6", "2 threads, same allocation: per-op ÷ idealized CAS twin (`threads/baseline_2_threads_same`)",
                 ratio(same, base_same), "≤ 1.5×", lambda v: v <= 1.5, "> 3×", lambda v: v > 3,
-                "perf-anchors.md form of T6; the floor is a cache-line transfer")
+                "the per-op form of T6; the floor is a cache-line transfer")
 
     # --- T7: error paths ---
     success = t("uncontended/rust_raw")
@@ -256,7 +255,7 @@ def main(argv):
                 ratio(flat, base_flat), "≤ 2×", lambda v: v <= 2.0,
                 note="what the simulator adds on top of the memory hierarchy")
 
-    print("\n## Targets (perf-anchors.md §5, perf issue)\n")
+    print("\n## Targets (docs/performance.md, T1-T8)\n")
     targets.print()
 
     # --- informational: pages, churn ---

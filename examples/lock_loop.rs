@@ -8,11 +8,11 @@
 //!
 //! Modes, each one lock + one unlock per iteration on one hot allocation:
 //!
-//! * `rust_raw`: `Simulator::lock2` + `Simulator::unlock2` (the inlined
-//!   fast paths of `lock2_raw` / `unlock2_raw`);
+//! * `rust_raw`: `Simulator::lock2` + `Simulator::unlock2` (the engine's
+//!   quiet paths, inlined);
 //! * `c_abi`: `D3DKMTLock2` + `D3DKMTUnlock2` on the process-wide simulator;
 //! * `gen_handle`: the idealized generational-handle + CAS lock of
-//!   perf-anchors.md (the same code as the `baseline/gen_handle_cas` bench,
+//!   the hardware-floor measurements (the same code as the `baseline/gen_handle_cas` bench,
 //!   `benches/support/gen_handle.rs`): the denominator of the callgrind gate;
 //! * `atomic_pair`, `parking_lot_mutex`: the other floors, for reference;
 //! * `err_bad_handle`, `err_device_removed`, `err_busy`, `err_at_limit`:
@@ -146,7 +146,7 @@ fn run(mode: &str, iters: u64) -> Result<u64, String> {
             loop_c_abi(&mut lock, &unlock, iters)
         }
         "gen_handle" => {
-            // perf-anchors.md: 1024 slots, hot handle 517.
+            // As in the floor measurements: 1024 slots, hot handle 517.
             let table = GenTable::<Slot>::new(1024);
             loop_gen_handle(&table, table.handle(517), iters)
         }

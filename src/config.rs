@@ -5,7 +5,7 @@ use std::time::Duration;
 use crate::error::{Error, Result};
 
 /// What Lock2 does with an allocation that submitted GPU work still uses
-/// (abi.md §8). The legacy page lock ignores this and follows its flags.
+/// (`docs/c-abi.md`). The legacy page lock ignores this and follows its flags.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum BusyPolicy {
@@ -20,7 +20,7 @@ pub enum BusyPolicy {
 }
 
 /// The configuration of one [`crate::Simulator`]. `Default` gives the
-/// built-in defaults of abi.md §9.
+/// built-in defaults of `SimKmtReset`.
 ///
 /// ```
 /// use d3dkmt_sim::{BusyPolicy, SimConfig};
@@ -66,11 +66,11 @@ impl Default for SimConfig {
     }
 }
 
-/// Most adapters one simulator models (abi.md §9).
+/// Most adapters one simulator models.
 pub const MAX_ADAPTERS: u32 = 16;
 
 /// The longest wait timeout: what `SIMKMT_CONFIG.WaitTimeoutMs` can say
-/// (about 49.7 days). No wait is unbounded (abi.md §8).
+/// (about 49.7 days). No wait is unbounded.
 pub const MAX_WAIT_TIMEOUT: Duration = Duration::from_millis(u32::MAX as u64);
 
 impl SimConfig {
@@ -110,7 +110,10 @@ impl SimConfig {
         self
     }
 
-    /// Checks the ranges abi.md §9 allows.
+    /// Checks the ranges `SimKmtReset` allows: 1..=16 adapters, a page size
+    /// that is a power of two >= 4096, a lock-reference limit >= 1 and a
+    /// wait timeout of at most [`MAX_WAIT_TIMEOUT`]; `InvalidParameter`
+    /// otherwise.
     pub fn validate(&self) -> Result<()> {
         if self.adapter_count == 0 || self.adapter_count > MAX_ADAPTERS {
             return Err(Error::InvalidParameter("adapter count must be 1..=16"));

@@ -1,5 +1,5 @@
 //! The idealized generational-handle lock, the floor the simulator's Lock2 is
-//! measured against (perf-anchors.md, "Method"). Shared, through `#[path]`,
+//! measured against (docs/performance.md, "The floors"). Shared, through `#[path]`,
 //! by `benches/lock_path.rs` and `examples/lock_loop.rs`, so the criterion
 //! baseline and the callgrind baseline are the same code.
 //!
@@ -37,7 +37,7 @@ pub enum GenError {
     NotLocked,
 }
 
-/// One slot: 16 bytes, four to a cache line (as in perf-anchors.md).
+/// One slot: 16 bytes, four to a cache line (as in the floor measurements).
 #[derive(Default)]
 pub struct Slot {
     state: AtomicU64,

@@ -1,6 +1,7 @@
 //! `#[repr(C)]` types of the `SIMKMT_` extension and compile-time checks of
-//! every layout in abi.md §2 (the D3DKMT structs come from `windows-sys`, so
-//! their layout is Microsoft's metadata; the asserts prove it matches).
+//! every layout of the contract (`docs/c-abi.md`). The D3DKMT structs come
+//! from `windows-sys`, so their layout is Microsoft's metadata; the asserts
+//! prove it matches.
 #![allow(non_camel_case_types, non_snake_case)]
 
 use core::mem::{offset_of, size_of};
@@ -109,7 +110,7 @@ macro_rules! layout {
     };
 }
 
-// abi.md §2, row by row.
+// The D3DKMT structs, row by row.
 layout!(D3DKMT_LOCK2, 24, hDevice @ 0, hAllocation @ 4, Flags @ 8, pData @ 16);
 layout!(D3DKMT_UNLOCK2, 8, hDevice @ 0, hAllocation @ 4);
 layout!(D3DKMT_LOCK, 48, hDevice @ 0, hAllocation @ 4, PrivateDriverData @ 8, NumPages @ 12, pPages @ 16,
@@ -133,7 +134,7 @@ layout!(D3DDDI_ALLOCATIONINFO2, 96, hAllocation @ 0, Anonymous1 @ 8, pPrivateDri
 layout!(D3DKMT_DESTROYALLOCATION2, 24, hDevice @ 0, hResource @ 4, phAllocationList @ 8, AllocationCount @ 16,
     Flags @ 20);
 layout!(D3DKMT_GETDEVICESTATE, 56, hDevice @ 0, StateType @ 4, Anonymous @ 8);
-// abi.md §9.
+// The SIMKMT_ extension.
 layout!(SIMKMT_CONFIG, 40, Size @ 0, AdapterCount @ 4, PageSize @ 8, MaxLockReferences @ 12, BusyPolicy @ 16,
     WaitTimeoutMs @ 20, AdapterMemoryBytes @ 24, Seed @ 32);
 layout!(SIMKMT_SUBMIT, 24, hDevice @ 0, NumAllocations @ 4, phAllocations @ 8, FenceValue @ 16);
