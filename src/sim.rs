@@ -461,27 +461,42 @@ mod tests {
     /// A Lock2 paused between reading an allocation's metadata and its CAS
     /// while another thread resets the engine and re-creates the same
     /// objects: the reference and the mapping are the new allocation's.
+    ///
+    /// The old allocation's address is held by another mapping during the
+    /// re-creation, and the new allocation is larger, so its base differs
+    /// from the old one (checked): otherwise a stale base would equal the
+    /// new one by accident and hide the defect.
     #[test]
     fn a_lock2_straddling_a_reset_locks_and_maps_one_allocation() {
         let sim = Simulator::new(SimConfig::default()).unwrap();
         let (_, device, alloc) = setup(&sim);
-        let (arrived_tx, arrived) = channel();
-        let (resume, resume_rx) = channel::<()>();
-        thread::scope(|s| {
-            let locker = s.spawn(|| {
+        let old_base = sim.lock2(device, alloc).unwrap().as_ptr();
+        sim.unlock2(device, alloc).unwrap();
+        let sim = &sim;
+        let (got, fresh) = thread::scope(|s| {
+            // Inside the scope: a failing assertion drops `resume`, which
+            // lets the paused thread go instead of hanging the scope.
+            let (arrived_tx, arrived) = channel();
+            let (resume, resume_rx) = channel::<()>();
+            let locker = s.spawn(move || {
                 pause::at(Point::Lock2BeforeCas, arrived_tx, resume_rx);
                 sim.lock2(device, alloc)
             });
             arrived.recv().expect("the locker reaches the pause point");
             sim.engine.reset(SimConfig::default()).unwrap();
-            assert_eq!(setup(&sim).1, device, "the same handles again");
-            assert_eq!(setup(&sim).1.raw(), 0x4000_0140, "and a second round after them");
+            let _hole = memmap2::MmapOptions::new().len(4096).map_anon().unwrap();
+            let adapter = sim.enum_adapters(1).unwrap()[0].handle;
+            let again = sim.create_device(adapter).unwrap();
+            let bigger = sim.create_allocation(again, AllocationDesc::new(2 * 4096)).unwrap();
+            assert_eq!((again, bigger), (device, alloc), "the same handles again");
             let fresh = sim.lock2(device, alloc).unwrap();
             sim.unlock2(device, alloc).unwrap();
+            assert_ne!(fresh.as_ptr(), old_base, "the new allocation must not sit at the old address");
             resume.send(()).unwrap();
-            let got = locker.join().unwrap().unwrap();
-            assert_eq!(got, fresh, "the mapping is the allocation whose reference was taken");
-            assert_eq!(sim.query_allocation(device, alloc).unwrap().lock_count, 1);
+            (locker.join().unwrap(), fresh)
         });
+        assert_eq!(got, Ok(fresh), "the mapping is the allocation whose reference was taken");
+        assert_eq!(sim.query_allocation(device, alloc).unwrap().lock_count, 1);
+        assert_eq!(setup(sim).1.raw(), 0x4000_0140, "the sequence goes on after the re-created objects");
     }
 }

@@ -108,12 +108,19 @@ fn reset_reissues_the_handles_of_a_new_simulator() {
 /// same objects (same handles) must not take the reference on the new
 /// allocation and hand out the old one's base. The pause point holds the
 /// window open; before the fix the CAS succeeded on the new allocation's
-/// identical word and `pData` was the destroyed allocation's base.
+/// identical word and `pData` was the destroyed allocation's base. The new
+/// allocation is backed by caller memory that exists while the old one
+/// does, so the two bases always differ (a new mapping could otherwise take
+/// the old address and hide the defect).
 #[test]
 fn a_lock2_straddling_a_reset_maps_the_allocation_it_locked() {
     let _serial = SERIAL.lock();
     reset_current(SimConfig::default()).unwrap();
     let (device, alloc) = script();
+    let layout = std::alloc::Layout::from_size_align(4096, 4096).unwrap();
+    // SAFETY: a non-zero-sized layout.
+    let page = unsafe { std::alloc::alloc_zeroed(layout) };
+    assert!(!page.is_null());
     let (arrived_tx, arrived) = channel();
     let (resume, resume_rx) = channel::<()>();
     let locker = thread::spawn(move || {
@@ -123,15 +130,24 @@ fn a_lock2_straddling_a_reset_maps_the_allocation_it_locked() {
     arrived.recv().expect("the locker reaches the pause point");
 
     reset_current(SimConfig::default()).unwrap();
-    assert_eq!(script(), (device, alloc), "the new simulator issues the same handles");
-    let new_base = current().lock2(device, alloc).unwrap().as_ptr() as usize;
-    current().unlock2(device, alloc).unwrap();
+    let sim = current();
+    let adapter = sim.enum_adapters(1).unwrap()[0].handle;
+    let again = sim.create_device(adapter).unwrap();
+    // SAFETY: `page` is 4096 writable bytes, freed only after the device
+    // (and with it the allocation) is destroyed below.
+    let memory = unsafe { crate::SystemMemory::new(page, 4096) };
+    let over = sim.create_allocation(again, AllocationDesc::new(4096).with_system_memory(memory)).unwrap();
+    assert_eq!((again, over), (device, alloc), "the new simulator issues the same handles");
 
     resume.send(()).unwrap();
     let (status, data) = locker.join().unwrap();
+    let count = current().query_allocation(device, alloc).unwrap().lock_count;
+    current().destroy_device(device).unwrap();
+    // SAFETY: allocated above with this layout; no allocation uses it now.
+    unsafe { std::alloc::dealloc(page, layout) };
     assert_eq!(status, NtStatus::SUCCESS.0);
-    assert_eq!(data, new_base, "pData is the base of the allocation whose reference was taken");
-    assert_eq!(current().query_allocation(device, alloc).unwrap().lock_count, 1);
+    assert_eq!(data, page as usize, "pData is the base of the allocation whose reference was taken");
+    assert_eq!(count, 1);
 }
 
 /// Every export passes the one seam: with the test probe armed (which
