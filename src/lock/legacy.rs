@@ -94,15 +94,15 @@ impl PageList<'_> {
     /// against `page_count`, one by one, up to the first bad one.
     pub(crate) fn offset(self, page_count: u32, page_size: u64) -> Result<usize> {
         let PageList::List(list) = self else { return Ok(0) };
-        if list.count() == 0 {
+        let count = list.count();
+        if count == 0 {
             return Err(Error::InvalidParameter("the page list is empty or NULL"));
         }
-        for i in 0..list.count() {
-            if list.get(i) >= page_count {
-                return Err(Error::InvalidParameter("a page index is out of range"));
-            }
+        let first = list.get(0);
+        if first >= page_count || (1..count).any(|i| list.get(i) >= page_count) {
+            return Err(Error::InvalidParameter("a page index is out of range"));
         }
-        Ok((u64::from(list.get(0)) * page_size) as usize)
+        Ok((u64::from(first) * page_size) as usize)
     }
 }
 
