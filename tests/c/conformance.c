@@ -988,6 +988,36 @@ static void t_destroy_allocation2_locked_or_busy(void) {
 /* §3 Handles                                                                */
 /* ======================================================================== */
 
+/* Handles have Windows' local-handle shape, 0x40000000 | (n << 6), with one
+ * sequence of n for every kind: a new simulator's handles are 0x40000040,
+ * 0x40000080, 0x400000C0, ... in creation order, whatever their kinds; a
+ * value without the shape is a bad handle. */
+static void t_handles_windows_shaped_sequence(void) {
+    reset_to(NULL);
+    D3DKMT_ADAPTERINFO info[1];
+    ULONG n = 0;
+    CHECK_OK(enum_adapters(info, 1, &n));
+    CHECK_EQ(n, 1u);
+    CHECK_EQ(info[0].hAdapter, 0x40000040u);
+    D3DKMT_HANDLE device = create_device(info[0].hAdapter);
+    CHECK_EQ(device, 0x40000080u);
+    D3DKMT_HANDLE alloc = create_alloc(device, PAGE);
+    CHECK_EQ(alloc, 0x400000C0u);
+    D3DKMT_HANDLE second = create_alloc(device, PAGE);
+    CHECK_EQ(second, 0x40000100u);
+    CHECK_OK(close_adapter(info[0].hAdapter));
+    CHECK_EQ(open_adapter(0), 0x40000180u); /* adapter_luids opened and closed 0x40000140 */
+    D3DKMT_HANDLE shapeless[5] = {0x40000000u, alloc | 1u, alloc | 2u, alloc | 0x80000000u, alloc & ~0x40000000u};
+    for (int i = 0; i < 5; i++) {
+        LOCK2_FAILS(device, shapeless[i], INV);
+        LOCK2_FAILS(shapeless[i], alloc, INV);
+    }
+    /* a reset repeats the sequence */
+    reset_to(NULL);
+    CHECK_OK(enum_adapters(info, 1, &n));
+    CHECK_EQ(info[0].hAdapter, 0x40000040u);
+}
+
 /* Handles of the wrong kind are bad handles. */
 static void t_handles_wrong_kind(void) {
     fixture f = setup(NULL, PAGE);
@@ -3803,6 +3833,7 @@ static const test_case TESTS[] = {
     T(t_destroy_allocation2_locked_or_busy),
     T(t_null_arguments_everywhere),
     /* §3 handles */
+    T(t_handles_windows_shaped_sequence),
     T(t_handles_wrong_kind),
     T(t_handles_foreign_device),
     T(t_handles_unique_and_not_reissued),
