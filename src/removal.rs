@@ -27,26 +27,29 @@ pub(crate) fn remove_device(allocations: Allocations<'_>, device: u32, reason: E
 /// with reason `Reset`; new devices can be created afterwards. On a removed
 /// adapter: `DeviceRemoved`.
 pub(crate) fn reset_adapter(allocations: Allocations<'_>, index: u32) -> Result<()> {
-    let adapter = allocations.0.adapters.get(index);
-    let devices = adapter.devices();
-    if adapter.is_removed() {
-        return Err(Error::DeviceRemoved);
-    }
-    remove_all(allocations, devices.iter().copied(), ExecutionState::Reset);
-    Ok(())
+    remove_adapter_devices(allocations, index, ExecutionState::Reset)
 }
 
 /// `SimKmtRemoveAdapter`: surprise removal of adapter `index`. Every device
 /// is removed with reason `Stopped`, the LUID disappears from enumeration
 /// and creating a device on a still-open handle fails with `DeviceRemoved`.
 pub(crate) fn remove_adapter(allocations: Allocations<'_>, index: u32) -> Result<()> {
+    remove_adapter_devices(allocations, index, ExecutionState::Stopped)
+}
+
+/// Both adapter removals: a TDR (`Reset`) leaves the adapter present, a
+/// surprise removal (`Stopped`) marks it removed first; either on a removed
+/// adapter is `DeviceRemoved`.
+fn remove_adapter_devices(allocations: Allocations<'_>, index: u32, reason: ExecutionState) -> Result<()> {
     let adapter = allocations.0.adapters.get(index);
     let devices = adapter.devices();
     if adapter.is_removed() {
         return Err(Error::DeviceRemoved);
     }
-    adapter.mark_removed();
-    remove_all(allocations, devices.iter().copied(), ExecutionState::Stopped);
+    if reason == ExecutionState::Stopped {
+        adapter.mark_removed();
+    }
+    remove_all(allocations, devices.iter().copied(), reason);
     Ok(())
 }
 
