@@ -9,6 +9,34 @@ use d3dkmt_sim::*;
 
 use crate::fixture::*;
 
+/// Every call that takes a device, an allocation or an adapter handle
+/// refuses each of the given ones with `InvalidHandle` of the kind it
+/// expects (`STATUS_INVALID_PARAMETER`).
+fn every_call_refuses(fx: &Fx, devices: &[DeviceHandle], allocations: &[AllocationHandle], adapters: &[AdapterHandle]) {
+    for &device in devices {
+        fails(fx.sim.lock2(device, fx.a), STALE_DEVICE, INVALID);
+        fails(fx.sim.unlock2(device, fx.a), STALE_DEVICE, INVALID);
+        fails(fx.sim.device_state(device), STALE_DEVICE, INVALID);
+        fails(fx.sim.destroy_device(device), STALE_DEVICE, INVALID);
+        fails(fx.sim.create_allocation(device, AllocationDesc::new(PAGE)), STALE_DEVICE, INVALID);
+    }
+    for &alloc in allocations {
+        fails(fx.sim.lock2(fx.d, alloc), STALE_ALLOCATION, INVALID);
+        fails(fx.sim.unlock2(fx.d, alloc), STALE_ALLOCATION, INVALID);
+        fails(fx.lock_entire(fx.d, alloc, no_flags()), STALE_ALLOCATION, INVALID);
+        fails(fx.sim.unlock(fx.d, &[alloc]), STALE_ALLOCATION, INVALID);
+        fails(fx.sim.query_allocation(fx.d, alloc), STALE_ALLOCATION, INVALID);
+        fails(fx.sim.submit(fx.d, &[alloc]), STALE_ALLOCATION, INVALID);
+        fails(fx.sim.destroy_allocations(fx.d, &[alloc]), STALE_ALLOCATION, INVALID);
+    }
+    for &adapter in adapters {
+        fails(fx.sim.create_device(adapter), STALE_ADAPTER, INVALID);
+        fails(fx.sim.adapter_luid(adapter), STALE_ADAPTER, INVALID);
+        fails(fx.sim.reset_adapter(adapter), STALE_ADAPTER, INVALID);
+        fails(fx.sim.close_adapter(adapter), STALE_ADAPTER, INVALID);
+    }
+}
+
 rows!(
     fn handle_zero_and_bad_shape_are_unrepresentable() {
         let fx = fixture();
@@ -38,28 +66,12 @@ rows!(
         let d_as_adapter = AdapterHandle::from_raw(fx.d.raw()).unwrap();
         let a_as_adapter = AdapterHandle::from_raw(fx.a.raw()).unwrap();
         fx.unchanged_by(|| {
-            for device in [a_as_device, adapter_as_device] {
-                fails(fx.sim.lock2(device, fx.a), STALE_DEVICE, INVALID);
-                fails(fx.sim.unlock2(device, fx.a), STALE_DEVICE, INVALID);
-                fails(fx.sim.device_state(device), STALE_DEVICE, INVALID);
-                fails(fx.sim.destroy_device(device), STALE_DEVICE, INVALID);
-                fails(fx.sim.create_allocation(device, AllocationDesc::new(PAGE)), STALE_DEVICE, INVALID);
-            }
-            for alloc in [d_as_alloc, adapter_as_alloc] {
-                fails(fx.sim.lock2(fx.d, alloc), STALE_ALLOCATION, INVALID);
-                fails(fx.sim.unlock2(fx.d, alloc), STALE_ALLOCATION, INVALID);
-                fails(fx.lock_entire(fx.d, alloc, no_flags()), STALE_ALLOCATION, INVALID);
-                fails(fx.sim.unlock(fx.d, &[alloc]), STALE_ALLOCATION, INVALID);
-                fails(fx.sim.query_allocation(fx.d, alloc), STALE_ALLOCATION, INVALID);
-                fails(fx.sim.submit(fx.d, &[alloc]), STALE_ALLOCATION, INVALID);
-                fails(fx.sim.destroy_allocations(fx.d, &[alloc]), STALE_ALLOCATION, INVALID);
-            }
-            for adapter in [d_as_adapter, a_as_adapter] {
-                fails(fx.sim.create_device(adapter), STALE_ADAPTER, INVALID);
-                fails(fx.sim.adapter_luid(adapter), STALE_ADAPTER, INVALID);
-                fails(fx.sim.reset_adapter(adapter), STALE_ADAPTER, INVALID);
-                fails(fx.sim.close_adapter(adapter), STALE_ADAPTER, INVALID);
-            }
+            every_call_refuses(
+                &fx,
+                &[a_as_device, adapter_as_device],
+                &[d_as_alloc, adapter_as_alloc],
+                &[d_as_adapter, a_as_adapter],
+            )
         });
         assert_eq!(fx.n(fx.a), 1);
     }
@@ -72,29 +84,7 @@ rows!(
         let devices = raw.map(|r| DeviceHandle::from_raw(r).unwrap());
         let allocations = raw.map(|r| AllocationHandle::from_raw(r).unwrap());
         let adapters = raw.map(|r| AdapterHandle::from_raw(r).unwrap());
-        fx.unchanged_by(|| {
-            for device in devices {
-                fails(fx.sim.lock2(device, fx.a), STALE_DEVICE, INVALID);
-                fails(fx.sim.unlock2(device, fx.a), STALE_DEVICE, INVALID);
-                fails(fx.sim.device_state(device), STALE_DEVICE, INVALID);
-                fails(fx.sim.destroy_device(device), STALE_DEVICE, INVALID);
-                fails(fx.sim.create_allocation(device, AllocationDesc::new(PAGE)), STALE_DEVICE, INVALID);
-            }
-            for alloc in allocations {
-                fails(fx.sim.lock2(fx.d, alloc), STALE_ALLOCATION, INVALID);
-                fails(fx.sim.unlock2(fx.d, alloc), STALE_ALLOCATION, INVALID);
-                fails(fx.lock_entire(fx.d, alloc, no_flags()), STALE_ALLOCATION, INVALID);
-                fails(fx.sim.unlock(fx.d, &[alloc]), STALE_ALLOCATION, INVALID);
-                fails(fx.sim.query_allocation(fx.d, alloc), STALE_ALLOCATION, INVALID);
-                fails(fx.sim.submit(fx.d, &[alloc]), STALE_ALLOCATION, INVALID);
-                fails(fx.sim.destroy_allocations(fx.d, &[alloc]), STALE_ALLOCATION, INVALID);
-            }
-            for adapter in adapters {
-                fails(fx.sim.create_device(adapter), STALE_ADAPTER, INVALID);
-                fails(fx.sim.adapter_luid(adapter), STALE_ADAPTER, INVALID);
-                fails(fx.sim.close_adapter(adapter), STALE_ADAPTER, INVALID);
-            }
-        });
+        fx.unchanged_by(|| every_call_refuses(&fx, &devices, &allocations, &adapters));
     }
 
     fn handle_values_follow_one_windows_shaped_sequence() {
