@@ -1,7 +1,7 @@
 //! [`Gate`]: the call seam's control word and the reset gate.
 //!
 //! Every call passes the gate. A call that the lock path can answer alone
-//! (Lock2, Unlock2, a one-handle Unlock) first reads the control word with
+//! (Lock2, Unlock2, a one-handle Unlock, a legacy Lock's success) first reads the control word with
 //! one load: when no hook is armed and no reset is under way it runs
 //! without taking anything (the *quiet* path). Every other call takes the
 //! gate shared for its whole run ([`Gate::enter`]); a reset takes it alone
@@ -87,13 +87,17 @@ impl Gate {
         Pass { gate: self, guard: Some(guard), epoch: self.ctl.load(Acquire) / EPOCH }
     }
 
-    /// Takes the gate alone, for a reset: from here quiet calls go slow and
-    /// slow calls wait; calls inside finish first. Dropping the result ends
-    /// the reset.
+    /// Takes the gate alone, for a reset: the slow calls inside finish
+    /// first, new ones wait, and from then on quiet calls go slow. Dropping
+    /// the result ends the reset.
     pub(crate) fn close(&self) -> Closed<'_> {
+        // The bit is set only once this reset holds the gate alone, so a
+        // second reset waiting behind it cannot find it cleared by the
+        // first one's end while it runs.
+        let guard = self.lock.write();
         self.ctl.fetch_or(RESETTING, AcqRel);
         fence(SeqCst);
-        Closed { gate: self, _guard: self.lock.write() }
+        Closed { gate: self, _guard: guard }
     }
 
     /// True when a reset has begun since `epoch` was read.
@@ -173,6 +177,24 @@ mod tests {
         assert!(!gate.unchanged(seen), "a decision that straddled a reset is retaken");
         assert!(gate.reset_since(epoch));
         assert!(gate.unchanged(gate.seen()));
+    }
+
+    #[test]
+    fn overlapping_resets_each_hold_the_reset_bit() {
+        let gate = Gate::default();
+        let first = gate.close();
+        std::thread::scope(|s| {
+            let second = s.spawn(|| {
+                let closed = gate.close();
+                let quiet = gate.quiet();
+                drop(closed);
+                quiet
+            });
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            drop(first);
+            assert!(!second.join().unwrap(), "the second reset runs with quiet calls going slow");
+        });
+        assert!(gate.quiet());
     }
 
     #[test]

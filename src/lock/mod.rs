@@ -62,8 +62,8 @@ impl<'e> Locker<'e> {
     /// word, a removal is not yet published, or a reset straddled the
     /// decision.
     ///
-    /// It cannot panic (loads, compares, a CAS, a mutex taken and released
-    /// at most once), so the C ABI runs it outside `catch_unwind`.
+    /// It cannot panic (loads, compares, CASes, no lock taken), so the C ABI
+    /// runs it outside `catch_unwind`.
     ///
     /// `done` makes the result from the mapping and the life locked (so a
     /// caller that needs only the mapping carries nothing else).
@@ -250,10 +250,10 @@ impl<'e> Locker<'e> {
             // load of the word.
             match slot.try_unlock(expected.locked_once()) {
                 Ok(()) => Some(Ok(())),
-                Err(word) => self.unlock2_retry(device, slot, expected, word),
+                Err(word) => self.unlock2_retry(device, slot, expected, word, life),
             }
         } else {
-            self.unlock2_miss(device, slot, expected)
+            self.unlock2_miss(device, slot, expected, life)
         }
     }
 
@@ -261,40 +261,50 @@ impl<'e> Locker<'e> {
     /// [`Locker::lock2_miss`]).
     #[cold]
     #[inline(never)]
-    fn unlock2_miss(self, device: u32, slot: &Slot, expected: Word) -> Option<Result<()>> {
+    fn unlock2_miss(self, device: u32, slot: &Slot, expected: Word, life: Option<u64>) -> Option<Result<()>> {
         if removal_predicted(slot, expected, device) {
             return Some(Err(Error::DeviceRemoved));
         }
-        self.unlock2_verdict(device, Some(slot)).map(Err)
+        self.unlock2_verdict(device, Some(slot), life).map(Err)
     }
 
     /// Unlock2 of a handle that names no slot.
     #[cold]
     #[inline(never)]
     fn unlock2_unknown(self, device: u32) -> Option<Result<()>> {
-        self.unlock2_verdict(device, None).map(Err)
+        self.unlock2_verdict(device, None, None).map(Err)
     }
 
     /// Unlock2 after the word was not the predicted one: retry from the word
     /// the CAS returned while it is the same life and holds a reference.
     #[cold]
     #[inline(never)]
-    fn unlock2_retry(self, device: u32, slot: &Slot, expected: Word, mut word: Word) -> Option<Result<()>> {
+    fn unlock2_retry(
+        self,
+        device: u32,
+        slot: &Slot,
+        expected: Word,
+        mut word: Word,
+        life: Option<u64>,
+    ) -> Option<Result<()>> {
         while unlockable(word) && word.same_object(expected) && word.count() > 0 {
             match slot.try_unlock_weak(word) {
                 Ok(()) => return Some(Ok(())),
                 Err(now) => word = now,
             }
         }
-        self.unlock2_verdict(device, Some(slot)).map(Err)
+        self.unlock2_verdict(device, Some(slot), life).map(Err)
     }
 
     /// Why an Unlock2 cannot drop a reference (see
     /// [`Locker::lock2_verdict`]).
     #[inline(always)]
-    fn unlock2_verdict(self, device: u32, slot: Option<&Slot>) -> Option<Error> {
+    /// `life` as in [`Locker::unlock2_quiet`]: another life of the slot is
+    /// left to the slow path, which answers it as stale.
+    fn unlock2_verdict(self, device: u32, slot: Option<&Slot>, life: Option<u64>) -> Option<Error> {
         let seen = self.0.gate.seen();
         let word = match self.mine(device, slot) {
+            Mine::Word(word, ..) if life.is_some_and(|gen| gen != word.gen()) => return None,
             Mine::Word(word, ..) => word,
             Mine::Not(error) => return self.0.gate.unchanged(seen).then_some(error),
             Mine::Changed => return None,

@@ -124,6 +124,9 @@ impl Slot {
         pages: u32,
         cpu_visible: bool,
     ) -> u64 {
+        // Orders these metadata stores after the previous life's kill for
+        // the readers that validate them with `still` (seqlock writer).
+        fence(Release);
         let gen = Word(self.word.load(Relaxed)).next_gen();
         let word = Word::created(HandleKind::Allocation, gen, cpu_visible);
         self.meta.device.store(device, Relaxed);
@@ -139,6 +142,7 @@ impl Slot {
     /// Publishes a new object of another kind (a device, an adapter handle)
     /// whose data is object `object` of its pool; returns its generation.
     pub(crate) fn revive(&self, kind: HandleKind, object: u32) -> u64 {
+        fence(Release);
         let gen = Word(self.word.load(Relaxed)).next_gen();
         self.meta.object.store(object, Relaxed);
         self.word.store(Word::created(kind, gen, false).0, Release);
