@@ -172,8 +172,8 @@ impl<'e> LiveDevice<'e> {
         Ok(inner)
     }
 
-    /// Takes the device's lock without re-checking (to wait for a holder,
-    /// or within a deadline for a blocked lock).
+    /// The device's mutex, for a caller that takes it without re-checking
+    /// (to wait for a holder, or within a deadline for a blocked lock).
     pub(crate) fn mutex(&self) -> &'e Mutex<DeviceInner> {
         &self.obj.inner
     }

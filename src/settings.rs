@@ -37,7 +37,8 @@ impl Settings {
     }
 
     /// Puts a validated configuration in force. Only a reset calls this,
-    /// after every object of the old configuration is gone. The stores are
+    /// after every object of the old configuration is gone. The values a
+    /// lock decides with (limit, busy policy, its mask) are stored with
     /// release: a reader that sees a new value and then fences (acquire)
     /// sees the old objects gone, which is how a lock's error decision
     /// validates the settings it read with the allocation's word.

@@ -14,8 +14,8 @@ impl Engine {
     /// runs outside the gate; the destroy below wakes it and it returns
     /// `DeviceRemoved`). Then every fault is disarmed, every device (so
     /// every allocation and its memory) destroyed and every adapter handle
-    /// closed, each object killed with one RMW of its word, so a quiet call
-    /// that read it before fails its CAS; the handle sequence starts over
+    /// closed, each allocation killed with one RMW of its word (so a quiet
+    /// call that read it before fails its CAS); the handle sequence starts over
     /// (the next handles are a new simulator's, so a run from a reset
     /// replays) while every slot's generation keeps counting (no word ever
     /// comes back); and only then does the new configuration go in. Opening

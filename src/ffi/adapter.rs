@@ -20,7 +20,7 @@ export! {
         let engine = current().engine();
         if args.pAdapters.is_null() {
             // SAFETY: `p` was checked non-NULL by `read_arg`.
-            unsafe { addr_of_mut!((*p).NumAdapters).write(engine.adapter_count() as u32) };
+            unsafe { addr_of_mut!((*p).NumAdapters).write_unaligned(engine.adapter_count() as u32) };
             return Ok(());
         }
         let adapters = engine.enum_adapters(args.NumAdapters as usize)?;
@@ -35,7 +35,7 @@ export! {
             unsafe { args.pAdapters.add(i).write_unaligned(entry) };
         }
         // SAFETY: `p` is non-NULL.
-        unsafe { addr_of_mut!((*p).NumAdapters).write(adapters.len() as u32) };
+        unsafe { addr_of_mut!((*p).NumAdapters).write_unaligned(adapters.len() as u32) };
         Ok(())
     }
 }
@@ -48,7 +48,7 @@ export! {
         let luid = Luid { low: args.AdapterLuid.LowPart, high: args.AdapterLuid.HighPart };
         let handle = current().engine().open_adapter(luid)?;
         // SAFETY: `p` is non-NULL.
-        unsafe { addr_of_mut!((*p).hAdapter).write(handle.raw()) };
+        unsafe { addr_of_mut!((*p).hAdapter).write_unaligned(handle.raw()) };
         Ok(())
     }
 }

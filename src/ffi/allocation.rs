@@ -54,7 +54,12 @@ fn decode_desc(data: Option<&[u8]>) -> Result<AllocationDesc> {
 trait AllocationInfo: Copy {
     fn system_memory(&self) -> *const core::ffi::c_void;
     fn private_data(&self) -> (*const core::ffi::c_void, u32);
-    fn set_handle(this: *mut Self, handle: u32);
+    /// Writes `hAllocation` of the element at `this`.
+    ///
+    /// # Safety
+    ///
+    /// `this` points to a writable element of the caller's array.
+    unsafe fn set_handle(this: *mut Self, handle: u32);
 }
 
 impl AllocationInfo for D3DDDI_ALLOCATIONINFO2 {
@@ -65,8 +70,8 @@ impl AllocationInfo for D3DDDI_ALLOCATIONINFO2 {
     fn private_data(&self) -> (*const core::ffi::c_void, u32) {
         (self.pPrivateDriverData, self.PrivateDriverDataSize)
     }
-    fn set_handle(this: *mut Self, handle: u32) {
-        // SAFETY: `this` is an element of the caller's array (see caller).
+    unsafe fn set_handle(this: *mut Self, handle: u32) {
+        // SAFETY: the function's contract: `this` is a writable element.
         unsafe { addr_of_mut!((*this).hAllocation).write_unaligned(handle) }
     }
 }
@@ -78,8 +83,8 @@ impl AllocationInfo for D3DDDI_ALLOCATIONINFO {
     fn private_data(&self) -> (*const core::ffi::c_void, u32) {
         (self.pPrivateDriverData, self.PrivateDriverDataSize)
     }
-    fn set_handle(this: *mut Self, handle: u32) {
-        // SAFETY: as for D3DDDI_ALLOCATIONINFO2.
+    unsafe fn set_handle(this: *mut Self, handle: u32) {
+        // SAFETY: the function's contract: `this` is a writable element.
         unsafe { addr_of_mut!((*this).hAllocation).write_unaligned(handle) }
     }
 }
@@ -152,8 +157,9 @@ unsafe fn create_allocation<I: AllocationInfo>(p: *mut D3DKMT_CREATEALLOCATION, 
         unsafe { decode_allocation(&list.get(i), flags, standard) }
     })?;
     for (i, handle) in handles.iter().enumerate() {
-        // SAFETY: i < NumAllocations elements of the caller's array.
-        I::set_handle(unsafe { infos.add(i) }, handle.raw());
+        // SAFETY: i < NumAllocations elements of the caller's array, which
+        // the contract makes writable.
+        unsafe { I::set_handle(infos.add(i), handle.raw()) };
     }
     Ok(())
 }

@@ -24,13 +24,13 @@ export! {
         let device = current().engine().create_device(adapter)?;
         // SAFETY: `p` is non-NULL.
         unsafe {
-            addr_of_mut!((*p).hDevice).write(device.raw());
-            addr_of_mut!((*p).pCommandBuffer).write(null_mut());
-            addr_of_mut!((*p).CommandBufferSize).write(0);
-            addr_of_mut!((*p).pAllocationList).write(null_mut());
-            addr_of_mut!((*p).AllocationListSize).write(0);
-            addr_of_mut!((*p).pPatchLocationList).write(null_mut());
-            addr_of_mut!((*p).PatchLocationListSize).write(0);
+            addr_of_mut!((*p).hDevice).write_unaligned(device.raw());
+            addr_of_mut!((*p).pCommandBuffer).write_unaligned(null_mut());
+            addr_of_mut!((*p).CommandBufferSize).write_unaligned(0);
+            addr_of_mut!((*p).pAllocationList).write_unaligned(null_mut());
+            addr_of_mut!((*p).AllocationListSize).write_unaligned(0);
+            addr_of_mut!((*p).pPatchLocationList).write_unaligned(null_mut());
+            addr_of_mut!((*p).PatchLocationListSize).write_unaligned(0);
         }
         Ok(())
     }
@@ -57,7 +57,7 @@ export! {
         };
         let state = current().engine().device_state(args.hDevice, query)?;
         // SAFETY: `p` is non-NULL.
-        unsafe { addr_of_mut!((*p).Anonymous.ExecutionState).write(state.to_raw() as i32) };
+        unsafe { addr_of_mut!((*p).Anonymous.ExecutionState).write_unaligned(state.to_raw() as i32) };
         Ok(())
     }
 }
