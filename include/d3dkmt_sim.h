@@ -15,7 +15,11 @@
  *
  *   1. Windows base types (UINT, UINT32, UINT64, INT, LONG, ULONG, DWORD,
  *      BOOL, BOOLEAN, LONGLONG, ULONGLONG, ULONG_PTR, SIZE_T, HANDLE, PVOID,
- *      VOID, LUID, LARGE_INTEGER) - non-Windows hosts only.
+ *      VOID, LUID, WCHAR, GUID, LARGE_INTEGER) - non-Windows hosts only.
+ *      WCHAR is the host's wchar_t, as in the official headers built for
+ *      non-Windows hosts: 4 bytes on Linux and macOS, so string-bearing
+ *      query results (D3DKMT_DRIVER_DESCRIPTION) are UTF-32 there and
+ *      UTF-16 on Windows.
  *   2. NTSTATUS, D3DKMT_HANDLE, D3DGPU_VIRTUAL_ADDRESS,
  *      D3DDDI_VIDEO_PRESENT_SOURCE_ID.
  *   3. The STATUS_* codes the simulator returns, and NT_SUCCESS().
@@ -233,6 +237,21 @@ typedef struct _LUID {
     DWORD LowPart;
     LONG HighPart;
 } LUID, *PLUID;
+#endif
+#ifndef D3DKMT_SIM_HAVE_WCHAR
+#define D3DKMT_SIM_HAVE_WCHAR 1
+/* As in DirectX-Headers' WSL stubs: the host's wchar_t (4 bytes, UTF-32, on
+ * Linux and macOS), so string query results are UTF-32 here. */
+typedef wchar_t WCHAR;
+#endif
+#ifndef D3DKMT_SIM_HAVE_GUID
+#define D3DKMT_SIM_HAVE_GUID 1
+typedef struct _GUID {
+    uint32_t Data1;
+    uint16_t Data2;
+    uint16_t Data3;
+    uint8_t Data4[8];
+} GUID;
 #endif
 #ifndef D3DKMT_SIM_HAVE_LARGE_INTEGER
 #define D3DKMT_SIM_HAVE_LARGE_INTEGER 1
@@ -736,6 +755,195 @@ typedef struct _D3DKMT_DESTROYALLOCATION2 {
     D3DDDICB_DESTROYALLOCATION2FLAGS Flags;
 } D3DKMT_DESTROYALLOCATION2;
 
+/* --- Adapter queries and contexts (abi.md section 10) ---------------- */
+
+typedef union _D3DKMT_ENUMADAPTERS_FILTER {
+    D3DKMT_SIM_ANON struct {
+        ULONGLONG IncludeComputeOnly : 1; /* 0x1 */
+        ULONGLONG IncludeDisplayOnly : 1; /* 0x2 */
+        ULONGLONG Reserved : 62;          /* must be 0 */
+    };
+    D3DKMT_SIM_ALIGN8 ULONGLONG Value;
+} D3DKMT_ENUMADAPTERS_FILTER;
+
+typedef struct _D3DKMT_ENUMADAPTERS3 {
+    D3DKMT_ENUMADAPTERS_FILTER Filter;                 /* in */
+    ULONG NumAdapters;                                 /* in: capacity; out: count */
+    D3DKMT_SIM_PTR(D3DKMT_ADAPTERINFO *, pAdapters);   /* out; NULL: count only */
+} D3DKMT_ENUMADAPTERS3;
+
+/* The KMTQUERYADAPTERINFOTYPE values the simulator answers; any other
+ * value is STATUS_NOT_SUPPORTED. */
+typedef enum _KMTQUERYADAPTERINFOTYPE {
+    KMTQAITYPE_UMDRIVERPRIVATE = 0,
+    KMTQAITYPE_GETSEGMENTSIZE = 3,
+    KMTQAITYPE_ADAPTERGUID = 4,
+    KMTQAITYPE_ADAPTERADDRESS = 6,
+    KMTQAITYPE_CHECKDRIVERUPDATESTATUS = 11,
+    KMTQAITYPE_DRIVERVERSION = 13,
+    KMTQAITYPE_ADAPTERTYPE = 15,
+    KMTQAITYPE_PHYSICALADAPTERCOUNT = 30,
+    KMTQAITYPE_PHYSICALADAPTERDEVICEIDS = 31,
+    KMTQAITYPE_ADAPTERGUID_RENDER = 52,
+    KMTQAITYPE_ADAPTERADDRESS_RENDER = 53,
+    KMTQAITYPE_CHECKDRIVERUPDATESTATUS_RENDER = 55,
+    KMTQAITYPE_DRIVERVERSION_RENDER = 56,
+    KMTQAITYPE_ADAPTERTYPE_RENDER = 57,
+    KMTQAITYPE_DRIVER_DESCRIPTION = 65,
+    KMTQAITYPE_DRIVER_DESCRIPTION_RENDER = 66,
+    KMTQAITYPE_WDDM_2_7_CAPS = 70
+} KMTQUERYADAPTERINFOTYPE;
+
+typedef struct _D3DKMT_QUERYADAPTERINFO {
+    D3DKMT_HANDLE hAdapter;                            /* in */
+    KMTQUERYADAPTERINFOTYPE Type;                      /* in */
+    D3DKMT_SIM_PTR(VOID *, pPrivateDriverData);        /* in/out: the type's structure */
+    UINT PrivateDriverDataSize;                        /* in: exactly its size */
+} D3DKMT_QUERYADAPTERINFO;
+
+typedef struct _D3DKMT_ADAPTERTYPE {
+    D3DKMT_SIM_ANON union {
+        D3DKMT_SIM_ANON struct {
+            UINT RenderSupported : 1;            /* 0x00000001 */
+            UINT DisplaySupported : 1;           /* 0x00000002 */
+            UINT SoftwareDevice : 1;             /* 0x00000004 */
+            UINT PostDevice : 1;                 /* 0x00000008 */
+            UINT HybridDiscrete : 1;             /* 0x00000010 */
+            UINT HybridIntegrated : 1;           /* 0x00000020 */
+            UINT IndirectDisplayDevice : 1;      /* 0x00000040 */
+            UINT Paravirtualized : 1;            /* 0x00000080 */
+            UINT ACGSupported : 1;               /* 0x00000100 */
+            UINT SupportSetTimingsFromVidPn : 1; /* 0x00000200 */
+            UINT Detachable : 1;                 /* 0x00000400 */
+            UINT ComputeOnly : 1;                /* 0x00000800 */
+            UINT Prototype : 1;                  /* 0x00001000 */
+            UINT RuntimePowerManagement : 1;     /* 0x00002000 */
+            UINT Reserved : 18;
+        };
+        UINT Value;
+    };
+} D3DKMT_ADAPTERTYPE;
+
+typedef struct _D3DKMT_DEVICE_IDS {
+    UINT VendorID;
+    UINT DeviceID;
+    UINT SubVendorID;
+    UINT SubSystemID;
+    UINT RevisionID;
+    UINT BusType;
+} D3DKMT_DEVICE_IDS;
+
+typedef struct _D3DKMT_QUERY_DEVICE_IDS {
+    UINT PhysicalAdapterIndex;   /* in: 0 (one physical adapter) */
+    D3DKMT_DEVICE_IDS DeviceIds; /* out */
+} D3DKMT_QUERY_DEVICE_IDS;
+
+typedef struct _D3DKMT_WDDM_2_7_CAPS {
+    D3DKMT_SIM_ANON union {
+        D3DKMT_SIM_ANON struct {
+            UINT HwSchSupported : 1;               /* 0x1 */
+            UINT HwSchEnabled : 1;                 /* 0x2 */
+            UINT HwSchEnabledByDefault : 1;        /* 0x4 */
+            UINT IndependentVidPnVSyncControl : 1; /* 0x8 */
+            UINT Reserved : 28;
+        };
+        UINT Value;
+    };
+} D3DKMT_WDDM_2_7_CAPS;
+
+typedef struct _D3DKMT_DRIVER_DESCRIPTION {
+    WCHAR DriverDescription[4096]; /* out: NUL-terminated */
+} D3DKMT_DRIVER_DESCRIPTION;
+
+typedef enum _D3DKMT_DRIVERVERSION {
+    KMT_DRIVERVERSION_WDDM_1_0 = 1000,
+    KMT_DRIVERVERSION_WDDM_1_1_PRERELEASE = 1102,
+    KMT_DRIVERVERSION_WDDM_1_1 = 1105,
+    KMT_DRIVERVERSION_WDDM_1_2 = 1200,
+    KMT_DRIVERVERSION_WDDM_1_3 = 1300,
+    KMT_DRIVERVERSION_WDDM_2_0 = 2000,
+    KMT_DRIVERVERSION_WDDM_2_1 = 2100,
+    KMT_DRIVERVERSION_WDDM_2_2 = 2200,
+    KMT_DRIVERVERSION_WDDM_2_3 = 2300,
+    KMT_DRIVERVERSION_WDDM_2_4 = 2400,
+    KMT_DRIVERVERSION_WDDM_2_5 = 2500,
+    KMT_DRIVERVERSION_WDDM_2_6 = 2600,
+    KMT_DRIVERVERSION_WDDM_2_7 = 2700,
+    KMT_DRIVERVERSION_WDDM_2_8 = 2800,
+    KMT_DRIVERVERSION_WDDM_2_9 = 2900,
+    KMT_DRIVERVERSION_WDDM_3_0 = 3000
+} D3DKMT_DRIVERVERSION;
+
+typedef struct _D3DKMT_ADAPTERADDRESS {
+    UINT BusNumber;
+    UINT DeviceNumber;
+    UINT FunctionNumber;
+} D3DKMT_ADAPTERADDRESS;
+
+typedef struct _D3DKMT_SEGMENTSIZEINFO {
+    D3DKMT_SIM_ALIGN8 ULONGLONG DedicatedVideoMemorySize;
+    D3DKMT_SIM_ALIGN8 ULONGLONG DedicatedSystemMemorySize;
+    D3DKMT_SIM_ALIGN8 ULONGLONG SharedSystemMemorySize;
+} D3DKMT_SEGMENTSIZEINFO;
+
+typedef struct _D3DKMT_PHYSICAL_ADAPTER_COUNT {
+    UINT Count;
+} D3DKMT_PHYSICAL_ADAPTER_COUNT;
+
+typedef enum _D3DKMT_CLIENTHINT {
+    D3DKMT_CLIENTHINT_UNKNOWN = 0,
+    D3DKMT_CLIENTHINT_OPENGL = 1,
+    D3DKMT_CLIENTHINT_CDD = 2,
+    D3DKMT_CLIENTHINT_OPENCL = 3,
+    D3DKMT_CLIENTHINT_VULKAN = 4,
+    D3DKMT_CLIENTHINT_CUDA = 5,
+    D3DKMT_CLIENTHINT_RESERVED = 6,
+    D3DKMT_CLIENTHINT_DX7 = 7,
+    D3DKMT_CLIENTHINT_DX8 = 8,
+    D3DKMT_CLIENTHINT_DX9 = 9,
+    D3DKMT_CLIENTHINT_DX10 = 10,
+    D3DKMT_CLIENTHINT_DX11 = 11,
+    D3DKMT_CLIENTHINT_DX12 = 12,
+    D3DKMT_CLIENTHINT_9ON12 = 13,
+    D3DKMT_CLIENTHINT_11ON12 = 14,
+    D3DKMT_CLIENTHINT_MFT_ENCODE = 15,
+    D3DKMT_CLIENTHINT_GLON12 = 16,
+    D3DKMT_CLIENTHINT_CLON12 = 17,
+    D3DKMT_CLIENTHINT_DML_TENSORFLOW = 18,
+    D3DKMT_CLIENTHINT_ONEAPI_LEVEL0 = 19,
+    D3DKMT_CLIENTHINT_MAX
+} D3DKMT_CLIENTHINT;
+
+typedef struct _D3DDDI_CREATECONTEXTFLAGS {
+    D3DKMT_SIM_ANON union {
+        D3DKMT_SIM_ANON struct {
+            UINT NullRendering : 1;       /* 0x00000001 */
+            UINT InitialData : 1;         /* 0x00000002 */
+            UINT DisableGpuTimeout : 1;   /* 0x00000004 */
+            UINT SynchronizationOnly : 1; /* 0x00000008 */
+            UINT HwQueueSupported : 1;    /* 0x00000010: needs HW scheduling enabled */
+            UINT NoKmdAccess : 1;         /* 0x00000020 */
+            UINT Reserved : 26;           /* must be 0 */
+        };
+        UINT Value;
+    };
+} D3DDDI_CREATECONTEXTFLAGS;
+
+typedef struct _D3DKMT_CREATECONTEXTVIRTUAL {
+    D3DKMT_HANDLE hDevice;                         /* in */
+    UINT NodeOrdinal;                              /* in: below the adapter's node count */
+    UINT EngineAffinity;                           /* in: mask of the node's engines */
+    D3DDDI_CREATECONTEXTFLAGS Flags;               /* in */
+    D3DKMT_SIM_PTR(VOID *, pPrivateDriverData);    /* in: kept with the context */
+    UINT PrivateDriverDataSize;                    /* in */
+    D3DKMT_CLIENTHINT ClientHint;                  /* in */
+    D3DKMT_HANDLE hContext;                        /* out */
+} D3DKMT_CREATECONTEXTVIRTUAL;
+
+typedef struct _D3DKMT_DESTROYCONTEXT {
+    D3DKMT_HANDLE hContext; /* in */
+} D3DKMT_DESTROYCONTEXT;
+
 /* --- Entry points ----------------------------------------------------- */
 
 NTSTATUS D3DKMT_SIM_APIENTRY D3DKMTEnumAdapters2(D3DKMT_ENUMADAPTERS2 *pData);
@@ -751,6 +959,10 @@ NTSTATUS D3DKMT_SIM_APIENTRY D3DKMTUnlock2(const D3DKMT_UNLOCK2 *pData);
 NTSTATUS D3DKMT_SIM_APIENTRY D3DKMTLock(D3DKMT_LOCK *pData);
 NTSTATUS D3DKMT_SIM_APIENTRY D3DKMTUnlock(const D3DKMT_UNLOCK *pData);
 NTSTATUS D3DKMT_SIM_APIENTRY D3DKMTGetDeviceState(D3DKMT_GETDEVICESTATE *pData);
+NTSTATUS D3DKMT_SIM_APIENTRY D3DKMTEnumAdapters3(D3DKMT_ENUMADAPTERS3 *pData);
+NTSTATUS D3DKMT_SIM_APIENTRY D3DKMTQueryAdapterInfo(const D3DKMT_QUERYADAPTERINFO *pData);
+NTSTATUS D3DKMT_SIM_APIENTRY D3DKMTCreateContextVirtual(D3DKMT_CREATECONTEXTVIRTUAL *pData);
+NTSTATUS D3DKMT_SIM_APIENTRY D3DKMTDestroyContext(const D3DKMT_DESTROYCONTEXT *pData);
 
 /* --- Layout checks (Windows x64 layout; 64-bit targets) ---------------- */
 
@@ -887,6 +1099,34 @@ D3DKMT_SIM_CHECK_OFFSET(D3DKMT_GETDEVICESTATE, StateType, 4);
 D3DKMT_SIM_CHECK_OFFSET(D3DKMT_GETDEVICESTATE, ExecutionState, 8);
 D3DKMT_SIM_CHECK_OFFSET(D3DKMT_GETDEVICESTATE, PresentStateDWM, 8);
 
+D3DKMT_SIM_CHECK_SIZE(D3DKMT_ENUMADAPTERS_FILTER, 8);
+D3DKMT_SIM_CHECK_SIZE(D3DKMT_ENUMADAPTERS3, 24);
+D3DKMT_SIM_CHECK_OFFSET(D3DKMT_ENUMADAPTERS3, Filter, 0);
+D3DKMT_SIM_CHECK_OFFSET(D3DKMT_ENUMADAPTERS3, NumAdapters, 8);
+D3DKMT_SIM_CHECK_OFFSET(D3DKMT_ENUMADAPTERS3, pAdapters, 16);
+D3DKMT_SIM_CHECK_SIZE(D3DKMT_QUERYADAPTERINFO, 24);
+D3DKMT_SIM_CHECK_OFFSET(D3DKMT_QUERYADAPTERINFO, Type, 4);
+D3DKMT_SIM_CHECK_OFFSET(D3DKMT_QUERYADAPTERINFO, pPrivateDriverData, 8);
+D3DKMT_SIM_CHECK_OFFSET(D3DKMT_QUERYADAPTERINFO, PrivateDriverDataSize, 16);
+D3DKMT_SIM_CHECK_SIZE(D3DKMT_ADAPTERTYPE, 4);
+D3DKMT_SIM_CHECK_SIZE(D3DKMT_QUERY_DEVICE_IDS, 28);
+D3DKMT_SIM_CHECK_OFFSET(D3DKMT_QUERY_DEVICE_IDS, DeviceIds, 4);
+D3DKMT_SIM_CHECK_SIZE(D3DKMT_WDDM_2_7_CAPS, 4);
+D3DKMT_SIM_CHECK_SIZE(D3DKMT_DRIVER_DESCRIPTION, 4096 * sizeof(WCHAR));
+D3DKMT_SIM_CHECK_SIZE(D3DKMT_ADAPTERADDRESS, 12);
+D3DKMT_SIM_CHECK_SIZE(D3DKMT_SEGMENTSIZEINFO, 24);
+D3DKMT_SIM_CHECK_SIZE(GUID, 16);
+D3DKMT_SIM_CHECK_SIZE(D3DDDI_CREATECONTEXTFLAGS, 4);
+D3DKMT_SIM_CHECK_SIZE(D3DKMT_CREATECONTEXTVIRTUAL, 40);
+D3DKMT_SIM_CHECK_OFFSET(D3DKMT_CREATECONTEXTVIRTUAL, NodeOrdinal, 4);
+D3DKMT_SIM_CHECK_OFFSET(D3DKMT_CREATECONTEXTVIRTUAL, EngineAffinity, 8);
+D3DKMT_SIM_CHECK_OFFSET(D3DKMT_CREATECONTEXTVIRTUAL, Flags, 12);
+D3DKMT_SIM_CHECK_OFFSET(D3DKMT_CREATECONTEXTVIRTUAL, pPrivateDriverData, 16);
+D3DKMT_SIM_CHECK_OFFSET(D3DKMT_CREATECONTEXTVIRTUAL, PrivateDriverDataSize, 24);
+D3DKMT_SIM_CHECK_OFFSET(D3DKMT_CREATECONTEXTVIRTUAL, ClientHint, 28);
+D3DKMT_SIM_CHECK_OFFSET(D3DKMT_CREATECONTEXTVIRTUAL, hContext, 32);
+D3DKMT_SIM_CHECK_SIZE(D3DKMT_DESTROYCONTEXT, 4);
+
 #endif /* 64-bit layout checks */
 
 #endif /* !D3DKMT_SIM_EXTENSIONS_ONLY */
@@ -924,6 +1164,48 @@ typedef struct _SIMKMT_CONFIG {
     UINT64 Seed;               /* seeds every random choice of the simulator */
 } SIMKMT_CONFIG; /* 40 bytes */
 
+/* SIMKMT_ADAPTER_DESC.Kind */
+#define SIMKMT_ADAPTER_KIND_RENDER 0         /* renders (default) */
+#define SIMKMT_ADAPTER_KIND_RENDER_DISPLAY 1 /* renders and displays */
+#define SIMKMT_ADAPTER_KIND_COMPUTE_ONLY 2   /* EnumAdapters3 lists it with IncludeComputeOnly */
+#define SIMKMT_ADAPTER_KIND_DISPLAY_ONLY 3   /* EnumAdapters3 lists it with IncludeDisplayOnly */
+
+/* SIMKMT_ADAPTER_DESC.HwScheduling */
+#define SIMKMT_HWSCH_UNSUPPORTED 0
+#define SIMKMT_HWSCH_SUPPORTED 1
+#define SIMKMT_HWSCH_ENABLED 2
+
+/* One adapter's profile: what D3DKMTQueryAdapterInfo answers and which
+ * nodes and engines contexts may name.  Every zero field means its default
+ * (docs/c-abi.md lists them). */
+typedef struct _SIMKMT_ADAPTER_DESC {
+    UINT32 Size;               /* sizeof(SIMKMT_ADAPTER_DESC); smaller -> INVALID_PARAMETER */
+    UINT32 Kind;               /* SIMKMT_ADAPTER_KIND_* */
+    UINT32 VendorId;           /* 0 -> 0xD3D5 */
+    UINT32 DeviceId;           /* 0 -> 0x0001 */
+    UINT32 SubVendorId;
+    UINT32 SubSystemId;
+    UINT32 RevisionId;         /* 0 -> 1 */
+    UINT32 HwScheduling;       /* SIMKMT_HWSCH_* */
+    UINT32 DriverVersion;      /* a KMT_DRIVERVERSION_* value; 0 -> 2700 (WDDM 2.7) */
+    UINT32 NodeCount;          /* 0 -> 1; at most 8 */
+    UINT32 EnginesPerNode[8];  /* of the first NodeCount nodes; 0 -> 1; at most 32 */
+    const char *pDescription;  /* UTF-8, NUL-terminated, <= 4095 characters; NULL -> default */
+    const void *pUmdPrivateData; /* KMTQAITYPE_UMDRIVERPRIVATE's answer (copied) */
+    UINT32 UmdPrivateDataSize; /* <= 65536 */
+    UINT32 Reserved;           /* 0 */
+} SIMKMT_ADAPTER_DESC; /* 96 bytes */
+
+/* A SIMKMT_CONFIG followed by adapter profiles: pass &ConfigEx.Base to
+ * SimKmtReset with Base.Size = sizeof(SIMKMT_CONFIG_EX).  A 40-byte
+ * SIMKMT_CONFIG still works unchanged. */
+typedef struct _SIMKMT_CONFIG_EX {
+    SIMKMT_CONFIG Base;
+    UINT32 NumAdapterDescs;                   /* <= the adapter count; adapter i gets entry i */
+    UINT32 Reserved;                          /* 0 */
+    const SIMKMT_ADAPTER_DESC *pAdapterDescs; /* NULL only when NumAdapterDescs is 0 */
+} SIMKMT_CONFIG_EX; /* 56 bytes */
+
 typedef struct _SIMKMT_SUBMIT {
     D3DKMT_HANDLE hDevice;              /* in */
     UINT32 NumAllocations;              /* in: >= 1 */
@@ -950,6 +1232,10 @@ typedef struct _SIMKMT_ALLOCATION_INFO {
 #define SIMKMT_CALL_DESTROYDEVICE 8
 #define SIMKMT_CALL_OPENADAPTER 9
 #define SIMKMT_CALL_GETDEVICESTATE 10
+#define SIMKMT_CALL_CREATECONTEXT 11    /* D3DKMTCreateContextVirtual */
+#define SIMKMT_CALL_DESTROYCONTEXT 12   /* D3DKMTDestroyContext */
+#define SIMKMT_CALL_QUERYADAPTERINFO 13 /* D3DKMTQueryAdapterInfo */
+#define SIMKMT_CALL_ENUMADAPTERS 14     /* D3DKMTEnumAdapters2 and 3 */
 
 /* SIMKMT_FAULT.Action */
 #define SIMKMT_FAULT_RETURN_STATUS 0
@@ -991,6 +1277,11 @@ D3DKMT_SIM_STATIC_ASSERT(offsetof(SIMKMT_SUBMIT, FenceValue) == 16, "SIMKMT_SUBM
 D3DKMT_SIM_STATIC_ASSERT(sizeof(SIMKMT_ALLOCATION_INFO) == 24, "sizeof(SIMKMT_ALLOCATION_INFO)");
 D3DKMT_SIM_STATIC_ASSERT(offsetof(SIMKMT_ALLOCATION_INFO, Flags) == 20, "SIMKMT_ALLOCATION_INFO.Flags");
 D3DKMT_SIM_STATIC_ASSERT(sizeof(SIMKMT_FAULT) == 24, "sizeof(SIMKMT_FAULT)");
+D3DKMT_SIM_STATIC_ASSERT(sizeof(SIMKMT_ADAPTER_DESC) == 96, "sizeof(SIMKMT_ADAPTER_DESC)");
+D3DKMT_SIM_STATIC_ASSERT(offsetof(SIMKMT_ADAPTER_DESC, pDescription) == 72, "SIMKMT_ADAPTER_DESC.pDescription");
+D3DKMT_SIM_STATIC_ASSERT(offsetof(SIMKMT_ADAPTER_DESC, Reserved) == 92, "SIMKMT_ADAPTER_DESC.Reserved");
+D3DKMT_SIM_STATIC_ASSERT(sizeof(SIMKMT_CONFIG_EX) == 56, "sizeof(SIMKMT_CONFIG_EX)");
+D3DKMT_SIM_STATIC_ASSERT(offsetof(SIMKMT_CONFIG_EX, pAdapterDescs) == 48, "SIMKMT_CONFIG_EX.pAdapterDescs");
 D3DKMT_SIM_STATIC_ASSERT(offsetof(SIMKMT_FAULT, Status) == 16, "SIMKMT_FAULT.Status");
 #endif
 

@@ -33,7 +33,7 @@ pub enum CallId {
     OpenAdapter,
     /// `D3DKMTGetDeviceState`.
     GetDeviceState,
-    /// `D3DKMTEnumAdapters2`.
+    /// `D3DKMTEnumAdapters2` and `D3DKMTEnumAdapters3`.
     EnumAdapters,
     /// `D3DKMTCloseAdapter`.
     CloseAdapter,
@@ -57,6 +57,12 @@ pub enum CallId {
     Memory,
     /// `SimKmtInjectFault`, and disarming faults.
     InjectFault,
+    /// `D3DKMTQueryAdapterInfo`.
+    QueryAdapterInfo,
+    /// `D3DKMTCreateContextVirtual`.
+    CreateContext,
+    /// `D3DKMTDestroyContext`.
+    DestroyContext,
 }
 
 impl CallId {
@@ -77,6 +83,7 @@ impl CallId {
                 | CallId::CompleteFence
                 | CallId::RemoveDevice
                 | CallId::Memory
+                | CallId::CreateContext
         )
     }
 
@@ -89,7 +96,14 @@ impl CallId {
     /// Whether the call names an adapter handle (so a fault can reset the
     /// adapter through it).
     pub const fn names_adapter(self) -> bool {
-        matches!(self, CallId::CreateDevice | CallId::CloseAdapter | CallId::ResetAdapter | CallId::RemoveAdapter)
+        matches!(
+            self,
+            CallId::CreateDevice
+                | CallId::CloseAdapter
+                | CallId::ResetAdapter
+                | CallId::RemoveAdapter
+                | CallId::QueryAdapterInfo
+        )
     }
 }
 
@@ -113,7 +127,7 @@ pub(crate) struct Call {
     pub(crate) device: u32,
     /// `hAdapter`, or 0.
     pub(crate) adapter: u32,
-    /// `hAllocation` (the first one of a list), or 0.
+    /// `hAllocation` (the first one of a list), `hContext`, or 0.
     pub(crate) allocation: u32,
     /// Flags, a count, a fence value or a state: the call's other scalar.
     pub(crate) value: u64,

@@ -3,10 +3,11 @@
 //!
 //! A device handle is a slot of kind `Device` (its word carries the removal
 //! reason) whose object index names a [`DeviceObject`] in the pool: the
-//! device's mutex-guarded state (its allocations, fences, pending work) and
+//! device's mutex-guarded state (its allocations, contexts, fences, pending
+//! work) and
 //! the condition variable its blocked locks wait on.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use crate::adapter::LiveAdapter;
 use crate::error::{Error, Result};
@@ -72,6 +73,71 @@ impl ExecutionState {
     }
 }
 
+/// What to create a context with (`D3DKMT_CREATECONTEXTVIRTUAL`'s inputs).
+/// `Default` is what libdxgtest asks for: node 0, engine 0, no flags.
+///
+/// ```
+/// use d3dkmt_sim::*;
+/// let sim = Simulator::new(SimConfig::default())?;
+/// let adapter = sim.enum_adapters(1)?[0].handle;
+/// let device = sim.create_device(adapter)?;
+/// let desc = ContextDesc::default().client_hint(2).private_data(b"umd");
+/// let context = sim.create_context(device, &desc)?;
+/// assert_eq!(sim.context_info(context)?.desc, desc);
+/// assert!(sim.create_context(device, &ContextDesc::default().node(1)).is_err(), "one node");
+/// # Ok::<(), Error>(())
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ContextDesc {
+    /// `NodeOrdinal`: below the adapter's node count.
+    pub node: u32,
+    /// `EngineAffinity`: a mask of engines of the node (bit `i`, engine
+    /// `i`); 0 leaves the choice to the scheduler (engine 0).
+    pub engine_affinity: u32,
+    /// `D3DDDI_CREATECONTEXTFLAGS` as its `Value`: only
+    /// [`CONTEXT_FLAGS_KNOWN`] bits.
+    pub flags: u32,
+    /// `ClientHint` (`D3DKMT_CLIENTHINT`), recorded, not checked.
+    pub client_hint: i32,
+    /// The driver's private data for the context, kept as passed.
+    pub private_data: Vec<u8>,
+}
+
+impl Default for ContextDesc {
+    fn default() -> Self {
+        ContextDesc { node: 0, engine_affinity: 1, flags: 0, client_hint: 0, private_data: Vec::new() }
+    }
+}
+
+impl ContextDesc {
+    /// Sets [`ContextDesc::node`].
+    pub fn node(mut self, node: u32) -> Self {
+        self.node = node;
+        self
+    }
+    /// Sets [`ContextDesc::engine_affinity`].
+    pub fn engine_affinity(mut self, mask: u32) -> Self {
+        self.engine_affinity = mask;
+        self
+    }
+    /// Sets [`ContextDesc::flags`].
+    pub fn flags(mut self, flags: u32) -> Self {
+        self.flags = flags;
+        self
+    }
+    /// Sets [`ContextDesc::client_hint`].
+    pub fn client_hint(mut self, hint: i32) -> Self {
+        self.client_hint = hint;
+        self
+    }
+    /// Sets [`ContextDesc::private_data`].
+    pub fn private_data(mut self, data: &[u8]) -> Self {
+        self.private_data = data.to_vec();
+        self
+    }
+}
+
 /// One simulated GPU submission.
 pub(crate) struct Work {
     pub(crate) fence: u64,
@@ -84,6 +150,9 @@ pub(crate) struct Work {
 pub(crate) struct DeviceInner {
     /// Live allocations (slot indices `n`).
     pub(crate) allocations: HashSet<u32>,
+    /// Live contexts by slot index `n`, in order (destroyed in that
+    /// order, so runs replay), with what they were created with.
+    pub(crate) contexts: BTreeMap<u32, ContextDesc>,
     /// The fence the next submission gets (starts at 1).
     pub(crate) next_fence: u64,
     /// Submitted, uncompleted work in fence order.

@@ -65,6 +65,7 @@ mod allocation;
 mod call;
 mod clock;
 mod config;
+mod context;
 mod device;
 mod engine;
 mod error;
@@ -87,14 +88,19 @@ pub mod ffi;
 mod guard;
 mod sim;
 
-pub use adapter::{AdapterInfo, Luid};
+pub use adapter::{AdapterAnswer, AdapterFilter, AdapterInfo, AdapterQuery, DeviceIds, Luid};
 pub use allocation::{AllocationDesc, AllocationInfo};
 pub use call::CallId;
-pub use config::{BusyPolicy, ConfigParseError, SimConfig, MAX_ADAPTERS, MAX_WAIT_TIMEOUT};
-pub use device::{ExecutionState, MAX_DEVICES};
+pub use config::{
+    AdapterKind, AdapterProfile, BusyPolicy, ConfigParseError, HwScheduling, SimConfig, DEFAULT_DEVICE_ID,
+    DEFAULT_VENDOR_ID, DRIVER_VERSION_WDDM_2_7, MAX_ADAPTERS, MAX_DESCRIPTION_CHARS, MAX_ENGINES_PER_NODE, MAX_NODES,
+    MAX_UMD_PRIVATE_BYTES, MAX_WAIT_TIMEOUT,
+};
+pub use context::{ContextInfo, CONTEXT_FLAGS_KNOWN, CONTEXT_FLAG_HW_QUEUE_SUPPORTED};
+pub use device::{ContextDesc, ExecutionState, MAX_DEVICES};
 pub use error::{status_of, Error, Result};
 pub use guard::LockGuard;
-pub use handle::{AdapterHandle, AllocationHandle, DeviceHandle, HandleKind};
+pub use handle::{AdapterHandle, AllocationHandle, ContextHandle, DeviceHandle, HandleKind};
 pub use hooks::fault::{Fault, FaultAction, FaultCall};
 pub use lock::{LockFlags, Pages};
 pub use mem::{Mapping, SystemMemory};

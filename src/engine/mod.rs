@@ -17,6 +17,7 @@ pub(crate) use self::raw::StateQuery;
 
 use crate::allocation::Allocations;
 use crate::config::SimConfig;
+use crate::context::Contexts;
 use crate::error::Result;
 #[cfg(test)]
 use crate::gate::Gate;
@@ -43,6 +44,12 @@ impl Engine {
     #[inline(always)]
     fn allocations(&self) -> Allocations<'_> {
         Allocations(&self.stores)
+    }
+
+    /// The context operations over this engine's stores.
+    #[inline(always)]
+    fn contexts(&self) -> Contexts<'_> {
+        Contexts(&self.stores)
     }
 
     /// The lock operations over this engine's stores.

@@ -4,12 +4,13 @@
 //! involved. The typed facade and the C skin call nothing else.
 
 use super::Engine;
-use crate::adapter::{AdapterInfo, Luid};
+use crate::adapter::{AdapterAnswer, AdapterFilter, AdapterInfo, AdapterQuery, Luid};
 use crate::allocation::{AllocationDesc, AllocationInfo};
 use crate::call::{Call, CallId, Elements};
-use crate::device::{ExecutionState, LiveDevice};
+use crate::context::ContextInfo;
+use crate::device::{ContextDesc, ExecutionState, LiveDevice};
 use crate::error::{Error, Result};
-use crate::handle::{AdapterHandle, AllocationHandle, DeviceHandle};
+use crate::handle::{AdapterHandle, AllocationHandle, ContextHandle, DeviceHandle};
 use crate::hooks::fault::Fault;
 use crate::lock::{Locked, PageList};
 use crate::mem::{Mapping, View};
@@ -35,15 +36,46 @@ fn mapping_only(mapping: Mapping, _life: u64) -> Mapping {
 impl Engine {
     // === adapters ===
 
-    /// `D3DKMTEnumAdapters2` with room for `capacity` entries.
-    pub(crate) fn enum_adapters(&self, capacity: usize) -> Result<Vec<AdapterInfo>> {
+    /// `D3DKMTEnumAdapters2` ([`AdapterFilter::ALL`]) or
+    /// `D3DKMTEnumAdapters3` with room for `capacity` entries; `filter` is
+    /// decoded inside the seam (the C skin rejects reserved bits there).
+    pub(crate) fn enum_adapters(
+        &self,
+        capacity: usize,
+        filter: impl FnOnce() -> Result<AdapterFilter>,
+    ) -> Result<Vec<AdapterInfo>> {
         let call = Call::new(CallId::EnumAdapters).value(capacity as u64);
-        self.call(call, |e, _| e.stores.adapters.enumerate(&e.stores.handles, capacity))
+        self.call(call, |e, _| e.stores.adapters.enumerate(&e.stores.handles, capacity, filter()?))
     }
 
-    /// How many adapters enumeration reports.
-    pub(crate) fn adapter_count(&self) -> usize {
-        self.call(Call::new(CallId::Query), |e, _| Ok(e.stores.adapters.count_present())).unwrap_or(0)
+    /// Enumeration's count alone (a C caller's NULL array): an
+    /// `EnumAdapters` call like the one that fills the array.
+    pub(crate) fn enum_adapters_count(&self, filter: impl FnOnce() -> Result<AdapterFilter>) -> Result<usize> {
+        self.call(Call::new(CallId::EnumAdapters), |e, _| Ok(e.stores.adapters.count_present(filter()?)))
+    }
+
+    /// How many adapters enumeration with `filter` reports.
+    pub(crate) fn adapter_count(&self, filter: AdapterFilter) -> usize {
+        self.call(Call::new(CallId::Query), |e, _| Ok(e.stores.adapters.count_present(filter))).unwrap_or(0)
+    }
+
+    /// `D3DKMTQueryAdapterInfo`: the adapter (open: `InvalidParameter`;
+    /// present: `DeviceRemoved`), then `f` with the adapter's answer to any
+    /// query: the C skin checks its buffer and type and writes the answer
+    /// there, all inside the seam, so what the hooks see is what the caller
+    /// gets.
+    pub(crate) fn query_adapter_info<T>(
+        &self,
+        adapter: u32,
+        f: impl FnOnce(&dyn Fn(AdapterQuery) -> Result<AdapterAnswer>) -> Result<T>,
+    ) -> Result<T> {
+        self.call(Call::new(CallId::QueryAdapterInfo).adapter(adapter), |e, _| {
+            let live = e.stores.adapters.resolve(&e.stores.handles, adapter)?;
+            if live.adapter.is_removed() {
+                return Err(Error::DeviceRemoved);
+            }
+            f(&|query| live.adapter.answer(live.index, query))
+        })
     }
 
     /// `D3DKMTOpenAdapterFromLuid`.
@@ -101,13 +133,15 @@ impl Engine {
         })
     }
 
-    /// Destroys a checked device, outside the seam (a reset uses it too).
+    /// Destroys a checked device, outside the seam (a reset uses it too):
+    /// its contexts, then its allocations, then the device.
     pub(super) fn destroy_live(&self, dev: &LiveDevice<'_>) -> Result<()> {
         let allocations = self.allocations();
         let adapter = self.stores.adapters.get(dev.adapter());
         let mut devices = adapter.devices();
         // Re-checked under the lock: of two racing destroys, one wins.
         let mut inner = dev.lock()?;
+        self.contexts().destroy_all(&mut inner);
         allocations.destroy_all(adapter, &mut inner);
         self.stores.devices.retire(&self.stores.handles, dev, &mut inner);
         devices.remove(&dev.raw);
@@ -131,6 +165,28 @@ impl Engine {
     pub(crate) fn remove_device(&self, device: u32, reason: ExecutionState) -> Result<()> {
         let call = Call::new(CallId::RemoveDevice).device(device).value(u64::from(reason.to_raw()));
         self.call(call, |e, _| removal::remove_device(e.allocations(), device, reason))
+    }
+
+    // === contexts ===
+
+    /// `D3DKMTCreateContextVirtual`; `decode` reads the description after
+    /// the device checks.
+    pub(crate) fn create_context(
+        &self,
+        device: u32,
+        decode: impl FnOnce() -> Result<ContextDesc>,
+    ) -> Result<ContextHandle> {
+        self.call(Call::new(CallId::CreateContext).device(device), |e, _| e.contexts().create(device, decode))
+    }
+
+    /// `D3DKMTDestroyContext`.
+    pub(crate) fn destroy_context(&self, context: u32) -> Result<()> {
+        self.call(Call::new(CallId::DestroyContext).allocation(context), |e, _| e.contexts().destroy(context))
+    }
+
+    /// What a live context was created with.
+    pub(crate) fn context_info(&self, context: u32) -> Result<ContextInfo> {
+        self.call(Call::new(CallId::Query).allocation(context), |e, _| e.contexts().info(context))
     }
 
     // === allocations ===

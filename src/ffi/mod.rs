@@ -11,8 +11,8 @@
 //! crosses the ABI: a caught panic returns `STATUS_INTERNAL_ERROR` and the
 //! simulator stays usable.
 //!
-//! One file per family of thunks: `adapter`, `device`, `allocation`, `lock`
-//! and `simkmt` (the extension); the shared argument helpers are in `args`,
+//! One file per family of thunks: `adapter`, `device`, `context`,
+//! `allocation`, `lock` and `simkmt` (the extension); the shared argument helpers are in `args`,
 //! the `#[repr(C)]` types of the extension in [`types`].
 //!
 //! # The process-wide simulator
@@ -39,6 +39,7 @@
 mod adapter;
 mod allocation;
 mod args;
+mod context;
 mod device;
 mod lock;
 mod simkmt;
@@ -46,6 +47,7 @@ pub mod types;
 
 pub use self::adapter::*;
 pub use self::allocation::*;
+pub use self::context::*;
 pub use self::device::*;
 pub use self::lock::*;
 pub use self::simkmt::*;

@@ -9,6 +9,7 @@ use super::allocation::SIMKMT_ALLOCATION_FLAG_NOT_CPU_VISIBLE;
 use super::args::{export, read_arg, CArray};
 use super::current;
 use super::types::*;
+use crate::config::{AdapterKind, AdapterProfile, HwScheduling, MAX_NODES, MAX_UMD_PRIVATE_BYTES};
 use crate::error::{Error, Result};
 use crate::status::NtStatus;
 use crate::{BusyPolicy, CallId, ExecutionState, Fault, FaultAction, SimConfig};
@@ -33,6 +34,10 @@ fn call_of(raw: u32) -> Option<CallId> {
         8 => CallId::DestroyDevice,
         9 => CallId::OpenAdapter,
         10 => CallId::GetDeviceState,
+        11 => CallId::CreateContext,
+        12 => CallId::DestroyContext,
+        13 => CallId::QueryAdapterInfo,
+        14 => CallId::EnumAdapters,
         _ => return None,
     })
 }
@@ -66,22 +71,117 @@ fn config_from_c(c: SIMKMT_CONFIG) -> Result<SimConfig> {
     Ok(config)
 }
 
+/// The profile a `SIMKMT_ADAPTER_DESC` describes, zero fields defaulted.
+///
+/// # Safety
+///
+/// Its description is NULL or a NUL-terminated string; its UMD-private
+/// pointer is NULL or readable for its size.
+unsafe fn profile_from_c(d: &SIMKMT_ADAPTER_DESC) -> Result<AdapterProfile> {
+    let bad = Error::InvalidParameter;
+    if (d.Size as usize) < core::mem::size_of::<SIMKMT_ADAPTER_DESC>() {
+        return Err(bad("SIMKMT_ADAPTER_DESC.Size is too small"));
+    }
+    if d.Reserved != 0 {
+        return Err(bad("SIMKMT_ADAPTER_DESC.Reserved must be 0"));
+    }
+    let defaults = AdapterProfile::default();
+    let or = |v: u32, d: u32| if v == 0 { d } else { v };
+    let kind = match d.Kind {
+        0 => AdapterKind::Render,
+        1 => AdapterKind::RenderAndDisplay,
+        2 => AdapterKind::ComputeOnly,
+        3 => AdapterKind::DisplayOnly,
+        _ => return Err(bad("unknown SIMKMT_ADAPTER_KIND")),
+    };
+    let hw = match d.HwScheduling {
+        0 => HwScheduling::Unsupported,
+        1 => HwScheduling::Supported,
+        2 => HwScheduling::Enabled,
+        _ => return Err(bad("unknown SIMKMT_HWSCH value")),
+    };
+    let nodes = or(d.NodeCount, 1) as usize;
+    if nodes > MAX_NODES {
+        return Err(bad("an adapter has 1..=8 nodes"));
+    }
+    let engines: Vec<u32> = d.EnginesPerNode[..nodes].iter().map(|&e| or(e, 1)).collect();
+    let mut profile = defaults.clone().kind(kind).hw_scheduling(hw).engines_per_node(&engines);
+    profile = profile
+        .ids(or(d.VendorId, defaults.vendor_id), or(d.DeviceId, defaults.device_id))
+        .driver_version(or(d.DriverVersion, defaults.driver_version));
+    profile.sub_vendor_id = d.SubVendorId;
+    profile.sub_system_id = d.SubSystemId;
+    profile.revision_id = or(d.RevisionId, defaults.revision_id);
+    if !d.pDescription.is_null() {
+        // SAFETY: the caller's promise: a NUL-terminated string.
+        let text = unsafe { core::ffi::CStr::from_ptr(d.pDescription) };
+        profile = profile.description(text.to_str().map_err(|_| bad("the description is not UTF-8"))?);
+    }
+    let size = d.UmdPrivateDataSize as usize;
+    if size > MAX_UMD_PRIVATE_BYTES {
+        return Err(bad("the UMD-private blob is at most 64 KiB"));
+    }
+    if size > 0 {
+        if d.pUmdPrivateData.is_null() {
+            return Err(bad("pUmdPrivateData is NULL with a non-zero size"));
+        }
+        // SAFETY: the caller's promise: `size` readable bytes.
+        profile = profile.umd_private(unsafe { core::slice::from_raw_parts(d.pUmdPrivateData.cast::<u8>(), size) });
+    }
+    profile.validate()?;
+    Ok(profile)
+}
+
+/// The configuration a `SimKmtReset` argument describes: a 40-byte
+/// `SIMKMT_CONFIG`, or a `SIMKMT_CONFIG_EX` when its `Size` covers one.
+///
+/// # Safety
+///
+/// `p` is non-NULL and readable for `Size` bytes (at least its `Size`
+/// field); the pointers of a `SIMKMT_CONFIG_EX` are valid as documented.
+unsafe fn reset_config(p: *const SIMKMT_CONFIG) -> Result<SimConfig> {
+    // `Size` first: a smaller struct must not be read past its end.
+    // SAFETY: non-NULL; every SIMKMT_CONFIG starts with its Size.
+    let size = unsafe { p.cast::<u32>().read_unaligned() } as usize;
+    if size < core::mem::size_of::<SIMKMT_CONFIG>() {
+        return Err(Error::InvalidParameter("SIMKMT_CONFIG.Size is too small"));
+    }
+    // SAFETY: non-NULL and, by its Size, a whole SIMKMT_CONFIG.
+    let mut config = config_from_c(unsafe { read_arg(p) }?)?;
+    if size >= core::mem::size_of::<SIMKMT_CONFIG_EX>() {
+        // SAFETY: by its Size, a whole SIMKMT_CONFIG_EX.
+        let ex = unsafe { read_arg(p.cast::<SIMKMT_CONFIG_EX>()) }?;
+        if ex.Reserved != 0 {
+            return Err(Error::InvalidParameter("SIMKMT_CONFIG_EX.Reserved must be 0"));
+        }
+        if ex.NumAdapterDescs > config.adapter_count {
+            return Err(Error::InvalidParameter("more adapter descriptions than adapters"));
+        }
+        if ex.NumAdapterDescs > 0 && ex.pAdapterDescs.is_null() {
+            return Err(Error::InvalidParameter("pAdapterDescs is NULL"));
+        }
+        for i in 0..ex.NumAdapterDescs as usize {
+            // SAFETY: `NumAdapterDescs` readable entries, the caller's promise.
+            let desc = unsafe { ex.pAdapterDescs.add(i).read_unaligned() };
+            // SAFETY: the entry's pointers, the caller's promise.
+            config = config.adapter_profile(i, unsafe { profile_from_c(&desc) }?);
+        }
+    }
+    config.validate()?;
+    Ok(config)
+}
+
 export! {
     /// `SimKmtReset`: replaces the process-wide simulator (NULL: built-in
     /// defaults), destroying every object. Validates first and keeps the
     /// old simulator on failure; atomic with respect to every other call.
+    /// A `SIMKMT_CONFIG_EX` (by its `Size`) also sets adapter profiles.
     fn SimKmtReset(p: *const SIMKMT_CONFIG) {
         let config = if p.is_null() {
             SimConfig::default()
         } else {
-            // `Size` first: a smaller struct must not be read past its end.
-            // SAFETY: non-NULL; every SIMKMT_CONFIG starts with its Size.
-            let size = unsafe { p.cast::<u32>().read_unaligned() };
-            if (size as usize) < core::mem::size_of::<SIMKMT_CONFIG>() {
-                return Err(Error::InvalidParameter("SIMKMT_CONFIG.Size is too small"));
-            }
-            // SAFETY: non-NULL and, by its Size, a whole SIMKMT_CONFIG.
-            config_from_c(unsafe { read_arg(p) }?)?
+            // SAFETY: the caller's promise, forwarded.
+            unsafe { reset_config(p) }?
         };
         super::reset_current(config)
     }

@@ -12,6 +12,18 @@ use windows_sys::Wdk::Graphics::Direct3D::*;
 pub type D3DKMT_HANDLE = u32;
 /// `NTSTATUS`.
 pub type NTSTATUS = i32;
+/// `WCHAR` as a C program on this host sees it: UTF-16 on Windows; on
+/// other hosts the official headers (DirectX-Headers' WSL stubs) make it
+/// `wchar_t`, 4 bytes, holding UTF-32. `windows-sys` knows only the
+/// Windows layout, so string-bearing query results use this instead.
+#[cfg(windows)]
+pub type WCHAR = u16;
+/// `WCHAR` as a C program on this host sees it: UTF-16 on Windows; on
+/// other hosts the official headers (DirectX-Headers' WSL stubs) make it
+/// `wchar_t`, 4 bytes, holding UTF-32. `windows-sys` knows only the
+/// Windows layout, so string-bearing query results use this instead.
+#[cfg(not(windows))]
+pub type WCHAR = u32;
 
 /// `SIMKMT_CONFIG` (40 bytes): the argument of `SimKmtReset`.
 #[repr(C)]
@@ -33,6 +45,63 @@ pub struct SIMKMT_CONFIG {
     pub AdapterMemoryBytes: u64,
     /// Seeds every random choice.
     pub Seed: u64,
+}
+
+/// `SIMKMT_ADAPTER_DESC` (96 bytes): one adapter's profile in a
+/// `SIMKMT_CONFIG_EX`. Every zero field means its default.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct SIMKMT_ADAPTER_DESC {
+    /// `sizeof(SIMKMT_ADAPTER_DESC)`; smaller is `STATUS_INVALID_PARAMETER`.
+    pub Size: u32,
+    /// `SIMKMT_ADAPTER_KIND_*`: RENDER 0 (default), RENDER_DISPLAY 1,
+    /// COMPUTE_ONLY 2, DISPLAY_ONLY 3.
+    pub Kind: u32,
+    /// PCI vendor id; 0 → 0xD3D5.
+    pub VendorId: u32,
+    /// PCI device id; 0 → 0x0001.
+    pub DeviceId: u32,
+    /// PCI subsystem vendor id (default 0).
+    pub SubVendorId: u32,
+    /// PCI subsystem id (default 0).
+    pub SubSystemId: u32,
+    /// PCI revision id; 0 → 1.
+    pub RevisionId: u32,
+    /// `SIMKMT_HWSCH_*`: UNSUPPORTED 0 (default), SUPPORTED 1, ENABLED 2.
+    pub HwScheduling: u32,
+    /// A `KMT_DRIVERVERSION_*` value; 0 → 2700 (WDDM 2.7).
+    pub DriverVersion: u32,
+    /// Nodes; 0 → 1, at most 8.
+    pub NodeCount: u32,
+    /// Engines of each of the first `NodeCount` nodes; 0 → 1, at most 32.
+    pub EnginesPerNode: [u32; 8],
+    /// The driver description, UTF-8, NUL-terminated; NULL → the default.
+    pub pDescription: *const core::ffi::c_char,
+    /// What `KMTQAITYPE_UMDRIVERPRIVATE` returns (copied); may be NULL
+    /// when the size is 0.
+    pub pUmdPrivateData: *const core::ffi::c_void,
+    /// Bytes at `pUmdPrivateData`, at most 64 KiB.
+    pub UmdPrivateDataSize: u32,
+    /// Must be 0.
+    pub Reserved: u32,
+}
+
+/// `SIMKMT_CONFIG_EX` (56 bytes): a `SIMKMT_CONFIG` whose `Size` is
+/// `sizeof(SIMKMT_CONFIG_EX)`, followed by per-adapter profiles.
+/// `SimKmtReset` reads the tail only when `Base.Size` covers it, so a
+/// program built against the 40-byte `SIMKMT_CONFIG` works unchanged.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct SIMKMT_CONFIG_EX {
+    /// The base configuration; `Base.Size = sizeof(SIMKMT_CONFIG_EX)`.
+    pub Base: SIMKMT_CONFIG,
+    /// Entries at `pAdapterDescs`: adapter `i` gets entry `i`; at most the
+    /// adapter count.
+    pub NumAdapterDescs: u32,
+    /// Must be 0.
+    pub Reserved: u32,
+    /// The profiles; NULL only when `NumAdapterDescs` is 0.
+    pub pAdapterDescs: *const SIMKMT_ADAPTER_DESC,
 }
 
 /// `SIMKMT_SUBMIT` (24 bytes).
@@ -134,9 +203,25 @@ layout!(D3DDDI_ALLOCATIONINFO2, 96, hAllocation @ 0, Anonymous1 @ 8, pPrivateDri
 layout!(D3DKMT_DESTROYALLOCATION2, 24, hDevice @ 0, hResource @ 4, phAllocationList @ 8, AllocationCount @ 16,
     Flags @ 20);
 layout!(D3DKMT_GETDEVICESTATE, 56, hDevice @ 0, StateType @ 4, Anonymous @ 8);
+// abi.md §10: adapter queries and contexts.
+layout!(D3DKMT_ENUMADAPTERS3, 24, Filter @ 0, NumAdapters @ 8, pAdapters @ 16);
+layout!(D3DKMT_QUERYADAPTERINFO, 24, hAdapter @ 0, Type @ 4, pPrivateDriverData @ 8, PrivateDriverDataSize @ 16);
+layout!(D3DKMT_CREATECONTEXTVIRTUAL, 40, hDevice @ 0, NodeOrdinal @ 4, EngineAffinity @ 8, Flags @ 12,
+    pPrivateDriverData @ 16, PrivateDriverDataSize @ 24, ClientHint @ 28, hContext @ 32);
+layout!(D3DKMT_DESTROYCONTEXT, 4, hContext @ 0);
+layout!(D3DKMT_QUERY_DEVICE_IDS, 28, PhysicalAdapterIndex @ 0, DeviceIds @ 4);
+layout!(D3DKMT_ADAPTERADDRESS, 12, BusNumber @ 0, DeviceNumber @ 4, FunctionNumber @ 8);
+layout!(D3DKMT_SEGMENTSIZEINFO, 24, DedicatedVideoMemorySize @ 0, DedicatedSystemMemorySize @ 8,
+    SharedSystemMemorySize @ 16);
+layout!(D3DKMT_ADAPTERTYPE, 4);
+layout!(D3DKMT_WDDM_2_7_CAPS, 4);
 // The SIMKMT_ extension.
 layout!(SIMKMT_CONFIG, 40, Size @ 0, AdapterCount @ 4, PageSize @ 8, MaxLockReferences @ 12, BusyPolicy @ 16,
     WaitTimeoutMs @ 20, AdapterMemoryBytes @ 24, Seed @ 32);
+layout!(SIMKMT_ADAPTER_DESC, 96, Size @ 0, Kind @ 4, VendorId @ 8, DeviceId @ 12, SubVendorId @ 16,
+    SubSystemId @ 20, RevisionId @ 24, HwScheduling @ 28, DriverVersion @ 32, NodeCount @ 36, EnginesPerNode @ 40,
+    pDescription @ 72, pUmdPrivateData @ 80, UmdPrivateDataSize @ 88, Reserved @ 92);
+layout!(SIMKMT_CONFIG_EX, 56, Base @ 0, NumAdapterDescs @ 40, Reserved @ 44, pAdapterDescs @ 48);
 layout!(SIMKMT_SUBMIT, 24, hDevice @ 0, NumAllocations @ 4, phAllocations @ 8, FenceValue @ 16);
 layout!(SIMKMT_ALLOCATION_INFO, 24, SizeInBytes @ 0, PageCount @ 8, LockCount @ 12, Busy @ 16, Flags @ 20);
 layout!(SIMKMT_FAULT, 24, Call @ 0, Nth @ 4, Count @ 8, Action @ 12, Status @ 16, Reserved @ 20);

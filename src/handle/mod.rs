@@ -29,6 +29,8 @@ pub enum HandleKind {
     Device,
     /// An allocation.
     Allocation,
+    /// A GPU context (`D3DKMTCreateContextVirtual`).
+    Context,
 }
 
 impl HandleKind {
@@ -38,6 +40,7 @@ impl HandleKind {
             HandleKind::Adapter => 1,
             HandleKind::Device => 2,
             HandleKind::Allocation => 3,
+            HandleKind::Context => 4,
         }
     }
 }
@@ -48,6 +51,7 @@ impl fmt::Display for HandleKind {
             HandleKind::Adapter => "adapter",
             HandleKind::Device => "device",
             HandleKind::Allocation => "allocation",
+            HandleKind::Context => "context",
         })
     }
 }
@@ -178,6 +182,23 @@ define_handle!(
     /// ```
     AllocationHandle,
     HandleKind::Allocation
+);
+define_handle!(
+    /// A GPU context handle (`hContext`), from
+    /// [`crate::Simulator::create_context`]. It lives until destroyed, or
+    /// until its device is.
+    ///
+    /// ```
+    /// use d3dkmt_sim::*;
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let adapter = sim.enum_adapters(1)?[0].handle; // 0x40000040
+    /// let device = sim.create_device(adapter)?; // 0x40000080
+    /// let context = sim.create_context(device, &ContextDesc::default())?;
+    /// assert_eq!(context.raw(), 0x4000_00C0, "contexts share the one sequence");
+    /// # Ok::<(), Error>(())
+    /// ```
+    ContextHandle,
+    HandleKind::Context
 );
 
 #[cfg(test)]

@@ -52,7 +52,7 @@ pub(crate) struct Meta {
     /// word is published, so a reader that acquires it reads the fields of
     /// the allocation whose generation it names.
     expected: AtomicU64,
-    /// Allocations: the raw handle of the owning device.
+    /// Allocations and contexts: the raw handle of the owning device.
     device: AtomicU32,
     /// Devices and adapter handles: the index of the object behind the
     /// handle (device pool index, adapter index).
@@ -82,7 +82,7 @@ impl Slot {
         Word(self.meta.expected.load(Acquire))
     }
 
-    /// An allocation's owning device (raw handle).
+    /// An allocation's or a context's owning device (raw handle).
     #[inline(always)]
     pub(crate) fn device(&self) -> u32 {
         self.meta.device.load(Relaxed)
@@ -149,6 +149,16 @@ impl Slot {
         gen
     }
 
+    /// Publishes a new object owned by device `device` that has no state
+    /// of its own in the slot (a context); returns its generation.
+    pub(crate) fn revive_owned(&self, kind: HandleKind, device: u32) -> u64 {
+        fence(Release);
+        let gen = Word(self.word.load(Relaxed)).next_gen();
+        self.meta.device.store(device, Relaxed);
+        self.word.store(Word::created(kind, gen, false).0, Release);
+        gen
+    }
+
     /// Destroys the allocation in the slot: one RMW takes LIVE, REMOVED,
     /// BUSY and the count (every racing lock or unlock fails its CAS from
     /// here), then the prediction and the mapping go and the memory is
@@ -163,8 +173,8 @@ impl Slot {
         (word, memory)
     }
 
-    /// Retires the object in the slot (a device), leaving only its
-    /// generation and kind.
+    /// Retires the object in the slot (a device, a context), leaving only
+    /// its generation and kind.
     pub(crate) fn kill(&self) {
         let word = Word(self.word.load(Relaxed));
         self.word.store(word.dead().0, Release);

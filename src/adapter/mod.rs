@@ -1,13 +1,18 @@
 //! Adapters: the simulated physical GPUs (LUID, memory budget, presence,
-//! their devices) and the adapter handles that name them.
+//! their devices, the profile queries answer from) and the adapter handles
+//! that name them.
 //!
 //! A simulator has [`MAX_ADAPTERS`] adapters, of which the configured count
 //! are present; a reset reconfigures them in place. An adapter handle is a
 //! slot of kind `Adapter` whose object index is the adapter's.
 
-use std::collections::HashSet;
+mod query;
 
-use crate::config::{SimConfig, MAX_ADAPTERS};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+pub use self::query::{AdapterAnswer, AdapterFilter, AdapterQuery, DeviceIds};
+use crate::config::{AdapterProfile, SimConfig, MAX_ADAPTERS};
 use crate::error::{Error, Result};
 use crate::handle::{AdapterHandle, HandleKind};
 use crate::slot::{Handles, Slot, Word};
@@ -51,6 +56,9 @@ pub struct AdapterInfo {
     pub handle: AdapterHandle,
     /// The adapter's LUID.
     pub luid: Luid,
+    /// `NumOfSources`: video present sources (1 for an adapter that
+    /// displays, else 0).
+    pub sources: u32,
 }
 
 /// One simulated adapter.
@@ -63,6 +71,11 @@ pub(crate) struct Adapter {
     removed: AtomicBool,
     /// Raw handles of its live devices. Lock order: this, then a device's.
     devices: Mutex<HashSet<u32>>,
+    /// What queries answer; replaced only by a reset (which holds the
+    /// gate alone).
+    profile: Mutex<Arc<AdapterProfile>>,
+    /// `KMTQAITYPE_ADAPTERGUID`, seeded.
+    guid: Mutex<[u8; 16]>,
 }
 
 impl Adapter {
@@ -85,6 +98,19 @@ impl Adapter {
     /// Its live devices, locked.
     pub(crate) fn devices(&self) -> MutexGuard<'_, HashSet<u32>> {
         self.devices.lock()
+    }
+
+    /// The adapter's profile.
+    pub(crate) fn profile(&self) -> Arc<AdapterProfile> {
+        self.profile.lock().clone()
+    }
+
+    /// `D3DKMTQueryAdapterInfo`'s answer for adapter `index` (this one);
+    /// `InvalidParameter` for a physical adapter that does not exist.
+    pub(crate) fn answer(&self, index: u32, query: AdapterQuery) -> Result<AdapterAnswer> {
+        let guid = *self.guid.lock();
+        query::answer(query, &self.profile(), index, guid, self.budget.load(Relaxed))
+            .ok_or(Error::InvalidParameter("PhysicalAdapterIndex names no physical adapter"))
     }
 
     /// Whether `bytes` more fit in the budget right now.
@@ -140,10 +166,17 @@ impl Adapters {
     }
 
     /// Puts every adapter in the state a new simulator built from `config`
-    /// has: seeded LUIDs, full budgets, present, no devices.
+    /// has: seeded LUIDs and GUIDs, full budgets, present, no devices, the
+    /// configured profiles.
     pub(crate) fn configure(&self, config: &SimConfig) {
         let r = splitmix64(config.seed);
         for (i, adapter) in self.list.iter().enumerate() {
+            *adapter.profile.lock() = Arc::new(config.profile(i));
+            let (g0, g1) = (splitmix64(r ^ (2 * i as u64 + 1)), splitmix64(r ^ (2 * i as u64 + 2)));
+            let mut guid = [0u8; 16];
+            guid[..8].copy_from_slice(&g0.to_le_bytes());
+            guid[8..].copy_from_slice(&g1.to_le_bytes());
+            *adapter.guid.lock() = guid;
             // Seeded, unique within the simulator, never zero.
             let luid = Luid { low: ((r as u32) & 0xFFFF_0000) | 0x100 | i as u32, high: ((r >> 32) as i32) & 0x7FFF };
             adapter.luid.store(u64::from(luid.low) | (u64::from(luid.high as u32) << 32), Relaxed);
@@ -169,15 +202,26 @@ impl Adapters {
         self.configured().iter().enumerate().filter(|(_, a)| !a.is_removed()).map(|(i, _)| i as u32)
     }
 
-    /// How many adapters enumeration reports.
-    pub(crate) fn count_present(&self) -> usize {
-        self.present().count()
+    /// Indices of the present adapters `filter` lists.
+    fn listed(&self, filter: AdapterFilter) -> impl Iterator<Item = u32> + '_ {
+        self.present().filter(move |&i| filter.lists(self.get(i).profile().kind))
     }
 
-    /// `D3DKMTEnumAdapters2`: one new handle per present adapter, all or
-    /// none; `BufferTooSmall` with room for fewer.
-    pub(crate) fn enumerate(&self, handles: &Handles, capacity: usize) -> Result<Vec<AdapterInfo>> {
-        let present: Vec<u32> = self.present().collect();
+    /// How many adapters enumeration with `filter` reports.
+    pub(crate) fn count_present(&self, filter: AdapterFilter) -> usize {
+        self.listed(filter).count()
+    }
+
+    /// `D3DKMTEnumAdapters2` (filter [`AdapterFilter::ALL`]) and
+    /// `D3DKMTEnumAdapters3`: one new handle per present adapter the filter
+    /// lists, all or none; `BufferTooSmall` with room for fewer.
+    pub(crate) fn enumerate(
+        &self,
+        handles: &Handles,
+        capacity: usize,
+        filter: AdapterFilter,
+    ) -> Result<Vec<AdapterInfo>> {
+        let present: Vec<u32> = self.listed(filter).collect();
         if present.len() > capacity {
             return Err(Error::BufferTooSmall { needed: present.len() });
         }
@@ -185,7 +229,11 @@ impl Adapters {
         Ok(present
             .into_iter()
             .zip(slots)
-            .map(|(index, (n, slot))| AdapterInfo { handle: open_in(n, slot, index), luid: self.get(index).luid() })
+            .map(|(index, (n, slot))| AdapterInfo {
+                handle: open_in(n, slot, index),
+                luid: self.get(index).luid(),
+                sources: u32::from(self.get(index).profile().kind.displays()),
+            })
             .collect())
     }
 

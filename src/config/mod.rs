@@ -1,6 +1,14 @@
-//! [`SimConfig`]: everything a simulator is built from.
+//! [`SimConfig`]: everything a simulator is built from, and the
+//! [`AdapterProfile`] of each of its adapters.
+
+mod profile;
 
 use std::time::Duration;
+
+pub use self::profile::{
+    AdapterKind, AdapterProfile, HwScheduling, DEFAULT_DEVICE_ID, DEFAULT_VENDOR_ID, DRIVER_VERSION_WDDM_2_7,
+    MAX_DESCRIPTION_CHARS, MAX_ENGINES_PER_NODE, MAX_NODES, MAX_UMD_PRIVATE_BYTES,
+};
 
 use crate::error::{Error, Result};
 
@@ -48,8 +56,12 @@ pub struct SimConfig {
     pub wait_timeout: Duration,
     /// Memory budget of each adapter in bytes (default 4 GiB).
     pub adapter_memory: u64,
-    /// Seeds every choice the simulator makes (adapter LUIDs).
+    /// Seeds every choice the simulator makes (adapter LUIDs and GUIDs).
     pub seed: u64,
+    /// The profile of adapter `i` (what queries report); adapters past the
+    /// end of the list have the default profile. At most `adapter_count`
+    /// entries (default: none, so every adapter is the default one).
+    pub adapter_profiles: Vec<AdapterProfile>,
 }
 
 impl Default for SimConfig {
@@ -62,6 +74,7 @@ impl Default for SimConfig {
             wait_timeout: Duration::from_millis(1000),
             adapter_memory: 4 << 30,
             seed: 0,
+            adapter_profiles: Vec::new(),
         }
     }
 }
@@ -110,10 +123,33 @@ impl SimConfig {
         self
     }
 
+    /// Sets the profile of adapter `index` (adapters before it that have
+    /// none get the default profile).
+    pub fn adapter_profile(mut self, index: usize, profile: AdapterProfile) -> Self {
+        if self.adapter_profiles.len() <= index {
+            self.adapter_profiles.resize(index + 1, AdapterProfile::default());
+        }
+        self.adapter_profiles[index] = profile;
+        self
+    }
+
+    /// The profile adapter `index` has under this configuration.
+    ///
+    /// ```
+    /// use d3dkmt_sim::*;
+    /// let config = SimConfig::default().adapters(2).adapter_profile(1, AdapterProfile::default().ids(1, 2));
+    /// assert_eq!(config.profile(0), AdapterProfile::default());
+    /// assert_eq!((config.profile(1).vendor_id, config.profile(1).device_id), (1, 2));
+    /// ```
+    pub fn profile(&self, index: usize) -> AdapterProfile {
+        self.adapter_profiles.get(index).cloned().unwrap_or_default()
+    }
+
     /// Checks the ranges `SimKmtReset` allows: 1..=16 adapters, a page size
     /// that is a power of two >= 4096, a lock-reference limit >= 1 and a
-    /// wait timeout of at most [`MAX_WAIT_TIMEOUT`]; `InvalidParameter`
-    /// otherwise.
+    /// wait timeout of at most [`MAX_WAIT_TIMEOUT`], at most one adapter
+    /// profile per adapter and each within its ranges
+    /// ([`AdapterProfile::validate`]); `InvalidParameter` otherwise.
     pub fn validate(&self) -> Result<()> {
         if self.adapter_count == 0 || self.adapter_count > MAX_ADAPTERS {
             return Err(Error::InvalidParameter("adapter count must be 1..=16"));
@@ -127,7 +163,10 @@ impl SimConfig {
         if self.wait_timeout > MAX_WAIT_TIMEOUT {
             return Err(Error::InvalidParameter("the wait timeout must be at most u32::MAX milliseconds"));
         }
-        Ok(())
+        if self.adapter_profiles.len() > self.adapter_count as usize {
+            return Err(Error::InvalidParameter("more adapter profiles than adapters"));
+        }
+        self.adapter_profiles.iter().try_for_each(AdapterProfile::validate)
     }
 
     /// Parses the `D3DKMT_SIM_CONFIG` syntax: comma-separated `key=value`
@@ -137,6 +176,15 @@ impl SimConfig {
     /// left out keep their defaults; a value of 0 means the default, as in
     /// `SIMKMT_CONFIG`.
     ///
+    /// The adapter profile keys set a field of every adapter's
+    /// [`AdapterProfile`], or, prefixed `aN.` (`a1.kind=compute`), of
+    /// adapter `N` alone, which wins over the unprefixed key: `kind`
+    /// (`render`, `render_display`, `compute`, `display`), `vendor_id`,
+    /// `device_id` (decimal or `0x` hex), `hw_sched` (`off`, `supported`,
+    /// `enabled`), `driver_version` (a `KMT_DRIVERVERSION_*` value such as
+    /// 2700), `engines` (engines per node, `:`-separated: `2:1` is two nodes)
+    /// and `description` (no commas).
+    ///
     /// ```
     /// use d3dkmt_sim::{BusyPolicy, SimConfig};
     /// let c = SimConfig::parse("adapters=2,max_lock_refs=8,busy=wait,adapter_memory=64M").unwrap();
@@ -144,9 +192,17 @@ impl SimConfig {
     /// assert_eq!(c.busy_policy, BusyPolicy::Wait);
     /// assert_eq!(c.adapter_memory, 64 << 20);
     /// assert!(SimConfig::parse("adapters=two").is_err());
+    ///
+    /// let c = SimConfig::parse("adapters=2,vendor_id=0x10de,a1.kind=compute,a1.engines=1:4").unwrap();
+    /// assert_eq!(c.profile(0).vendor_id, 0x10DE);
+    /// assert_eq!(c.profile(1).kind, d3dkmt_sim::AdapterKind::ComputeOnly);
+    /// assert_eq!(c.profile(1).engines_per_node, [1, 4]);
     /// ```
     pub fn parse(text: &str) -> core::result::Result<SimConfig, ConfigParseError> {
         let mut config = SimConfig::default();
+        // Profile keys wait until the adapter count is known: (adapter or
+        // every adapter, key, value, the pair for the error).
+        let mut profile_keys: Vec<(Option<usize>, &str, &str, &str)> = Vec::new();
         for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let err = || ConfigParseError(pair.to_owned());
             let (key, value) = pair.split_once('=').ok_or_else(err)?;
@@ -186,12 +242,74 @@ impl SimConfig {
                     config.adapter_memory = nonzero_or(bytes, 4 << 30);
                 }
                 "seed" => config.seed = num(value)?,
-                _ => return Err(err()),
+                _ => match profile_key(key) {
+                    Some((adapter, key)) => profile_keys.push((adapter, key, value, pair)),
+                    None => return Err(err()),
+                },
+            }
+        }
+        // Unprefixed keys first, so an adapter's own key wins.
+        profile_keys.sort_by_key(|&(adapter, ..)| adapter.is_some());
+        for (adapter, key, value, pair) in profile_keys {
+            let err = || ConfigParseError(pair.to_owned());
+            let targets = match adapter {
+                Some(i) if i < config.adapter_count as usize => i..i + 1,
+                Some(_) => return Err(err()),
+                None => 0..config.adapter_count as usize,
+            };
+            for i in targets {
+                let profile = set_profile_key(config.profile(i), key, value).ok_or_else(err)?;
+                config = config.adapter_profile(i, profile);
             }
         }
         config.validate().map_err(|_| ConfigParseError(text.to_owned()))?;
         Ok(config)
     }
+}
+
+/// A profile key, with its `aN.` adapter prefix if it has one.
+fn profile_key(key: &str) -> Option<(Option<usize>, &str)> {
+    const KEYS: [&str; 7] = ["kind", "vendor_id", "device_id", "hw_sched", "driver_version", "engines", "description"];
+    let (adapter, key) = match key.strip_prefix('a').and_then(|rest| rest.split_once('.')) {
+        Some((index, key)) => (Some(index.parse::<usize>().ok()?), key),
+        None => (None, key),
+    };
+    KEYS.contains(&key).then_some((adapter, key))
+}
+
+/// `profile` with one profile key set; `None` for a bad value.
+fn set_profile_key(profile: AdapterProfile, key: &str, value: &str) -> Option<AdapterProfile> {
+    let int = |v: &str| match v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
+        Some(hex) => u32::from_str_radix(hex, 16).ok(),
+        None => v.parse::<u32>().ok(),
+    };
+    Some(match key {
+        "kind" => profile.kind(match value.to_ascii_lowercase().as_str() {
+            "render" => AdapterKind::Render,
+            "render_display" => AdapterKind::RenderAndDisplay,
+            "compute" => AdapterKind::ComputeOnly,
+            "display" => AdapterKind::DisplayOnly,
+            _ => return None,
+        }),
+        "vendor_id" => {
+            let device = profile.device_id;
+            profile.ids(int(value)?, device)
+        }
+        "device_id" => {
+            let vendor = profile.vendor_id;
+            profile.ids(vendor, int(value)?)
+        }
+        "hw_sched" => profile.hw_scheduling(match value.to_ascii_lowercase().as_str() {
+            "off" => HwScheduling::Unsupported,
+            "supported" => HwScheduling::Supported,
+            "enabled" => HwScheduling::Enabled,
+            _ => return None,
+        }),
+        "driver_version" => profile.driver_version(value.parse().ok()?),
+        "engines" => profile.engines_per_node(&value.split(':').map(int).collect::<Option<Vec<u32>>>()?),
+        "description" => profile.description(value),
+        _ => return None,
+    })
 }
 
 fn nonzero_or<T: PartialEq + Default>(value: T, default: T) -> T {
@@ -233,6 +351,23 @@ mod tests {
     }
 
     #[test]
+    fn parse_profile_keys_apply_to_every_adapter_or_one() {
+        let c = SimConfig::parse(
+            "adapters=3,a2.device_id=7,device_id=0x56a0,kind=render_display,hw_sched=enabled,\
+             driver_version=3000,engines=2:1,description=My GPU,a0.kind=display",
+        )
+        .unwrap();
+        assert_eq!(c.profile(0).kind, AdapterKind::DisplayOnly, "the adapter's own key wins");
+        assert_eq!(c.profile(1).kind, AdapterKind::RenderAndDisplay);
+        assert_eq!((c.profile(1).device_id, c.profile(2).device_id), (0x56A0, 7));
+        assert_eq!(c.profile(2).hw_scheduling, HwScheduling::Enabled);
+        assert_eq!(c.profile(1).driver_version, 3000);
+        assert_eq!(c.profile(0).engines_per_node, [2, 1]);
+        assert_eq!(c.profile(2).description, "My GPU");
+        assert!(SimConfig::default().adapter_profile(1, AdapterProfile::default()).validate().is_err());
+    }
+
+    #[test]
     fn parse_rejects_malformed_values() {
         for bad in [
             "adapters",
@@ -244,6 +379,14 @@ mod tests {
             "colour=blue",
             "seed=-1",
             "wait_timeout_ms=4294967296",
+            "kind=gpu",
+            "a1.kind=compute",
+            "adapters=2,a2.vendor_id=1",
+            "engines=0",
+            "engines=1:x",
+            "driver_version=2750",
+            "hw_sched=maybe",
+            "ax.kind=render",
         ] {
             assert!(SimConfig::parse(bad).is_err(), "{bad}");
         }

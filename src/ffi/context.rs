@@ -1,0 +1,59 @@
+//! Context thunks: `D3DKMTCreateContextVirtual`, `D3DKMTDestroyContext`.
+
+use core::ptr::addr_of_mut;
+
+use windows_sys::Wdk::Graphics::Direct3D::*;
+
+use super::args::{export, read_arg};
+use super::current;
+use super::types::NTSTATUS;
+use crate::error::{Error, Result};
+use crate::ContextDesc;
+
+/// The description a `D3DKMT_CREATECONTEXTVIRTUAL` asks for; its private
+/// data is copied (a NULL pointer with a non-zero size is
+/// `InvalidParameter`).
+///
+/// # Safety
+///
+/// A non-NULL `pPrivateDriverData` is readable for `PrivateDriverDataSize`
+/// bytes.
+unsafe fn decode(args: &D3DKMT_CREATECONTEXTVIRTUAL) -> Result<ContextDesc> {
+    let size = args.PrivateDriverDataSize as usize;
+    let private_data = match (args.pPrivateDriverData.is_null(), size) {
+        (_, 0) => Vec::new(),
+        (true, _) => return Err(Error::InvalidParameter("pPrivateDriverData is NULL with a non-zero size")),
+        // SAFETY: the caller's promise: `size` readable bytes.
+        (false, _) => unsafe { core::slice::from_raw_parts(args.pPrivateDriverData as *const u8, size) }.to_vec(),
+    };
+    // SAFETY: both union members are the same 32 bits.
+    let flags = unsafe { args.Flags.Anonymous.Value };
+    Ok(ContextDesc::default()
+        .node(args.NodeOrdinal)
+        .engine_affinity(args.EngineAffinity)
+        .flags(flags)
+        .client_hint(args.ClientHint)
+        .private_data(&private_data))
+}
+
+export! {
+    /// `D3DKMTCreateContextVirtual`: writes `hContext` on success.
+    fn D3DKMTCreateContextVirtual(p: *mut D3DKMT_CREATECONTEXTVIRTUAL) {
+        // SAFETY: the caller's promise; NULL is rejected.
+        let args = unsafe { read_arg(p) }?;
+        // SAFETY: the caller's promise about the private data, forwarded.
+        let context = current().engine().create_context(args.hDevice, || unsafe { decode(&args) })?;
+        // SAFETY: `p` is non-NULL.
+        unsafe { addr_of_mut!((*p).hContext).write_unaligned(context.raw()) };
+        Ok(())
+    }
+}
+
+export! {
+    /// `D3DKMTDestroyContext`: works on a removed device.
+    fn D3DKMTDestroyContext(p: *const D3DKMT_DESTROYCONTEXT) {
+        // SAFETY: the caller's promise; NULL is rejected.
+        let args = unsafe { read_arg(p) }?;
+        current().engine().destroy_context(args.hContext)
+    }
+}

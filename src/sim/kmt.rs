@@ -1,0 +1,97 @@
+//! The facade of the thunks libdxgtest calls besides the lock path:
+//! `D3DKMTEnumAdapters3`, `D3DKMTQueryAdapterInfo`,
+//! `D3DKMTCreateContextVirtual` and `D3DKMTDestroyContext`.
+
+use super::Simulator;
+use crate::adapter::{AdapterAnswer, AdapterFilter, AdapterInfo, AdapterQuery};
+use crate::context::ContextInfo;
+use crate::device::ContextDesc;
+use crate::error::Result;
+use crate::handle::{AdapterHandle, ContextHandle, DeviceHandle};
+
+impl Simulator {
+    /// `D3DKMTEnumAdapters3`: as [`Simulator::enum_adapters`], listing only
+    /// the adapters `filter` lets through (compute-only and display-only
+    /// adapters are left out unless it includes them).
+    ///
+    /// ```
+    /// use d3dkmt_sim::*;
+    /// let display = AdapterProfile::default().kind(AdapterKind::DisplayOnly);
+    /// let sim = Simulator::new(SimConfig::default().adapters(2).adapter_profile(0, display))?;
+    /// let listed = sim.enum_adapters3(2, AdapterFilter::default())?;
+    /// assert_eq!(listed.len(), 1);
+    /// assert_eq!(sim.adapter_count_with(AdapterFilter::default().include_display_only()), 2);
+    /// assert!(sim.enum_adapters3(1, AdapterFilter::ALL).is_err(), "room for 1 of 2");
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn enum_adapters3(&self, capacity: usize, filter: AdapterFilter) -> Result<Vec<AdapterInfo>> {
+        self.engine.enum_adapters(capacity, || Ok(filter))
+    }
+
+    /// Number of adapters [`Simulator::enum_adapters3`] with `filter` lists
+    /// now.
+    pub fn adapter_count_with(&self, filter: AdapterFilter) -> usize {
+        self.engine.adapter_count(filter)
+    }
+
+    /// `D3DKMTQueryAdapterInfo`: what the adapter says of itself, from its
+    /// [`crate::AdapterProfile`]. A closed or never-issued handle is
+    /// `InvalidParameter`, a surprise-removed adapter `DeviceRemoved`; a
+    /// `DeviceIds` query of a physical adapter other than 0 is
+    /// `InvalidParameter`.
+    ///
+    /// ```
+    /// use d3dkmt_sim::*;
+    /// let profile = AdapterProfile::default().ids(0x10DE, 0x2684).hw_scheduling(HwScheduling::Enabled);
+    /// let sim = Simulator::new(SimConfig::default().adapter_profile(0, profile))?;
+    /// let adapter = sim.enum_adapters(1)?[0].handle;
+    /// let AdapterAnswer::DeviceIds(ids) = sim.query_adapter_info(adapter, AdapterQuery::DeviceIds { physical_adapter: 0 })?
+    /// else { unreachable!() };
+    /// assert_eq!((ids.vendor_id, ids.device_id), (0x10DE, 0x2684));
+    /// assert_eq!(sim.query_adapter_info(adapter, AdapterQuery::Wddm27Caps)?, AdapterAnswer::Wddm27Caps(HwScheduling::Enabled));
+    /// sim.remove_adapter(adapter)?;
+    /// assert_eq!(sim.query_adapter_info(adapter, AdapterQuery::AdapterType), Err(Error::DeviceRemoved));
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn query_adapter_info(&self, adapter: AdapterHandle, query: AdapterQuery) -> Result<AdapterAnswer> {
+        self.engine.query_adapter_info(adapter.raw(), |ask| ask(query))
+    }
+
+    /// `D3DKMTCreateContextVirtual`: a context of `device` on the node and
+    /// engines `desc` names. A bad device is `InvalidParameter`, a removed
+    /// one `DeviceRemoved`; a node or engine the adapter lacks, reserved
+    /// flag bits, or `HwQueueSupported` on an adapter without hardware
+    /// scheduling enabled are `InvalidParameter`. The context lives until
+    /// [`Simulator::destroy_context`] or until its device is destroyed.
+    ///
+    /// ```
+    /// use d3dkmt_sim::*;
+    /// let profile = AdapterProfile::default().engines_per_node(&[1, 2]);
+    /// let sim = Simulator::new(SimConfig::default().adapter_profile(0, profile))?;
+    /// let device = sim.create_device(sim.enum_adapters(1)?[0].handle)?;
+    /// let copy = sim.create_context(device, &ContextDesc::default().node(1).engine_affinity(0b10))?;
+    /// assert_eq!(
+    ///     sim.create_context(device, &ContextDesc::default().node(1).engine_affinity(0b100)).unwrap_err().status(),
+    ///     NtStatus::INVALID_PARAMETER,
+    ///     "node 1 has two engines"
+    /// );
+    /// sim.destroy_device(device)?;
+    /// assert!(sim.destroy_context(copy).is_err(), "destroyed with its device");
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn create_context(&self, device: DeviceHandle, desc: &ContextDesc) -> Result<ContextHandle> {
+        self.engine.create_context(device.raw(), || Ok(desc.clone()))
+    }
+
+    /// `D3DKMTDestroyContext`: works on a removed device; a destroyed or
+    /// never-issued context is `InvalidParameter`.
+    pub fn destroy_context(&self, context: ContextHandle) -> Result<()> {
+        self.engine.destroy_context(context.raw())
+    }
+
+    /// What a live context was created with and which device owns it: what
+    /// a test asserts its driver sent.
+    pub fn context_info(&self, context: ContextHandle) -> Result<ContextInfo> {
+        self.engine.context_info(context.raw())
+    }
+}
