@@ -50,6 +50,7 @@ impl Engine {
 
     /// Enumeration's count alone (a C caller's NULL array): an
     /// `EnumAdapters` call like the one that fills the array.
+    #[cfg_attr(not(feature = "c-abi"), allow(dead_code))]
     pub(crate) fn enum_adapters_count(&self, filter: impl FnOnce() -> Result<AdapterFilter>) -> Result<usize> {
         self.call(Call::new(CallId::EnumAdapters), |e, _| Ok(e.stores.adapters.count_present(filter()?)))
     }
