@@ -838,6 +838,8 @@ typedef struct _D3DKMT_QUERY_DEVICE_IDS {
     D3DKMT_DEVICE_IDS DeviceIds; /* out */
 } D3DKMT_QUERY_DEVICE_IDS;
 
+/* Packed to 1, as Windows declares it (d3dkmdt.h packs this part). */
+#pragma pack(push, 1)
 typedef struct _D3DKMT_WDDM_2_7_CAPS {
     D3DKMT_SIM_ANON union {
         D3DKMT_SIM_ANON struct {
@@ -850,6 +852,7 @@ typedef struct _D3DKMT_WDDM_2_7_CAPS {
         UINT Value;
     };
 } D3DKMT_WDDM_2_7_CAPS;
+#pragma pack(pop)
 
 typedef struct _D3DKMT_DRIVER_DESCRIPTION {
     WCHAR DriverDescription[4096]; /* out: NUL-terminated */

@@ -1,7 +1,9 @@
 //! The C face, tested from C: the header compiles as C11 and C++17 with
 //! warnings as errors, its sizes and offsets equal the Rust (windows-sys)
-//! layouts, and the C conformance suite (`tests/c/conformance.c`) passes
-//! linked against both `libd3dkmt_sim.so` and `libd3dkmt_sim.a`.
+//! layouts, and the C conformance suites (`tests/c/conformance.c`,
+//! `tests/c/kmt.c`) pass linked against both `libd3dkmt_sim.so` and
+//! `libd3dkmt_sim.a`; libdxgtest's call sequence
+//! (`tests/c/libdxgtest_sequence.c`) runs as an unmodified program.
 //!
 //! `cargo test` builds the library's cdylib and staticlib next to this
 //! test's binary (`target/<profile>/deps`), so these tests link exactly the
@@ -13,7 +15,10 @@ use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use core::mem::{align_of, offset_of, size_of};
-use d3dkmt_sim::ffi::{SIMKMT_ALLOCATION_DESC, SIMKMT_ALLOCATION_INFO, SIMKMT_CONFIG, SIMKMT_FAULT, SIMKMT_SUBMIT};
+use d3dkmt_sim::ffi::{
+    SIMKMT_ADAPTER_DESC, SIMKMT_ALLOCATION_DESC, SIMKMT_ALLOCATION_INFO, SIMKMT_CONFIG, SIMKMT_CONFIG_EX, SIMKMT_FAULT,
+    SIMKMT_SUBMIT,
+};
 use windows_sys::Wdk::Graphics::Direct3D::*;
 
 /// Native libraries the Rust staticlib needs (`--print native-static-libs`).
@@ -278,6 +283,87 @@ fn rust_layouts() -> Vec<(&'static str, &'static str, usize)> {
         "Reserved" = Reserved
     );
     s!(v, SIMKMT_ALLOCATION_DESC, "Version" = Version, "Flags" = Flags, "SizeInBytes" = SizeInBytes);
+    // abi.md §10: adapter queries and contexts.
+    s!(v, D3DKMT_ENUMADAPTERS3, "Filter" = Filter, "NumAdapters" = NumAdapters, "pAdapters" = pAdapters);
+    s!(
+        v,
+        D3DKMT_QUERYADAPTERINFO,
+        "hAdapter" = hAdapter,
+        "Type" = Type,
+        "pPrivateDriverData" = pPrivateDriverData,
+        "PrivateDriverDataSize" = PrivateDriverDataSize
+    );
+    s!(v, D3DKMT_QUERY_DEVICE_IDS, "PhysicalAdapterIndex" = PhysicalAdapterIndex, "DeviceIds" = DeviceIds);
+    s!(
+        v,
+        D3DKMT_DEVICE_IDS,
+        "VendorID" = VendorID,
+        "DeviceID" = DeviceID,
+        "SubVendorID" = SubVendorID,
+        "SubSystemID" = SubSystemID,
+        "RevisionID" = RevisionID,
+        "BusType" = BusType
+    );
+    s!(v, D3DKMT_ADAPTERTYPE,);
+    s!(v, D3DKMT_WDDM_2_7_CAPS,);
+    s!(
+        v,
+        D3DKMT_ADAPTERADDRESS,
+        "BusNumber" = BusNumber,
+        "DeviceNumber" = DeviceNumber,
+        "FunctionNumber" = FunctionNumber
+    );
+    s!(
+        v,
+        D3DKMT_SEGMENTSIZEINFO,
+        "DedicatedVideoMemorySize" = DedicatedVideoMemorySize,
+        "DedicatedSystemMemorySize" = DedicatedSystemMemorySize,
+        "SharedSystemMemorySize" = SharedSystemMemorySize
+    );
+    s!(v, D3DKMT_PHYSICAL_ADAPTER_COUNT, "Count" = Count);
+    s!(v, D3DDDI_CREATECONTEXTFLAGS,);
+    s!(
+        v,
+        D3DKMT_CREATECONTEXTVIRTUAL,
+        "hDevice" = hDevice,
+        "NodeOrdinal" = NodeOrdinal,
+        "EngineAffinity" = EngineAffinity,
+        "Flags" = Flags,
+        "pPrivateDriverData" = pPrivateDriverData,
+        "PrivateDriverDataSize" = PrivateDriverDataSize,
+        "ClientHint" = ClientHint,
+        "hContext" = hContext
+    );
+    s!(v, D3DKMT_DESTROYCONTEXT, "hContext" = hContext);
+    s!(
+        v,
+        SIMKMT_ADAPTER_DESC,
+        "Size" = Size,
+        "Kind" = Kind,
+        "VendorId" = VendorId,
+        "DeviceId" = DeviceId,
+        "SubVendorId" = SubVendorId,
+        "SubSystemId" = SubSystemId,
+        "RevisionId" = RevisionId,
+        "HwScheduling" = HwScheduling,
+        "DriverVersion" = DriverVersion,
+        "NodeCount" = NodeCount,
+        "EnginesPerNode" = EnginesPerNode,
+        "pDescription" = pDescription,
+        "pUmdPrivateData" = pUmdPrivateData,
+        "UmdPrivateDataSize" = UmdPrivateDataSize,
+        "Reserved" = Reserved
+    );
+    s!(
+        v,
+        SIMKMT_CONFIG_EX,
+        "Base" = Base,
+        "NumAdapterDescs" = NumAdapterDescs,
+        "Reserved" = Reserved,
+        "pAdapterDescs" = pAdapterDescs
+    );
+    // The driver description holds the host's WCHAR (UTF-32 off Windows).
+    v.push(("D3DKMT_DRIVER_DESCRIPTION", "size", 4096 * size_of::<d3dkmt_sim::ffi::WCHAR>()));
     v
 }
 
@@ -336,6 +422,40 @@ fn c_conformance_suite_passes_against_the_shared_library() {
 #[test]
 fn c_conformance_suite_passes_against_the_static_library() {
     conformance(Link::Static);
+}
+
+/// Builds and runs one of the smaller C test programs (they share
+/// `tests/c/check.h`): every check passes and the summary says so.
+fn c_checks(source: &str, link: Link, args: &[&str], env: &[(&str, &str)]) -> String {
+    let dir = scratch("checks");
+    let exe = build_c(&[source], &dir.join("checks"), link);
+    let out = c_program(&exe).args(args).envs(env.iter().copied()).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    println!("{stdout}");
+    assert!(out.status.success(), "{source} failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let last = stdout.lines().last().unwrap_or("");
+    assert!(last.ends_with(" 0 failed") && !last.starts_with("0 passed"), "summary: {last}");
+    stdout
+}
+
+#[test]
+fn c_adapter_queries_and_contexts_pass_against_both_libraries() {
+    c_checks("tests/c/kmt.c", Link::Shared, &[], &[]);
+    c_checks("tests/c/kmt.c", Link::Static, &[], &[]);
+}
+
+/// libdxgtest's sequence as an unmodified program runs it: on the built-in
+/// default adapter, and on a configuration (from `D3DKMT_SIM_CONFIG`, as an
+/// unmodified program is configured) with a compute-only second adapter,
+/// which `IncludeComputeOnly` lists, and hardware scheduling enabled, so the
+/// context asks for a hardware queue.
+#[test]
+fn c_libdxgtest_sequence_runs_unmodified() {
+    let out = c_checks("tests/c/libdxgtest_sequence.c", Link::Shared, &["1", "d3dkmt-sim simulated adapter"], &[]);
+    assert!(out.contains("ids D3D5:0001") && out.contains(" render"), "{out}");
+    let config = [("D3DKMT_SIM_CONFIG", "adapters=2,hw_sched=enabled,a1.kind=compute,description=Sim GPU")];
+    let out = c_checks("tests/c/libdxgtest_sequence.c", Link::Static, &["2", "Sim GPU"], &config);
+    assert!(out.contains("compute_only") && out.contains("hwsch_enabled"), "{out}");
 }
 
 #[test]
