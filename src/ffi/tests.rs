@@ -6,9 +6,10 @@ use std::sync::mpsc::channel;
 use std::thread;
 
 use windows_sys::Wdk::Graphics::Direct3D::{
-    D3DKMT_ADAPTERINFO, D3DKMT_CLOSEADAPTER, D3DKMT_CREATEALLOCATION, D3DKMT_CREATEDEVICE, D3DKMT_DESTROYALLOCATION2,
-    D3DKMT_DESTROYDEVICE, D3DKMT_ENUMADAPTERS2, D3DKMT_GETDEVICESTATE, D3DKMT_LOCK, D3DKMT_LOCK2,
-    D3DKMT_OPENADAPTERFROMLUID, D3DKMT_UNLOCK, D3DKMT_UNLOCK2,
+    D3DKMT_ADAPTERINFO, D3DKMT_CLOSEADAPTER, D3DKMT_CREATEALLOCATION, D3DKMT_CREATECONTEXTVIRTUAL, D3DKMT_CREATEDEVICE,
+    D3DKMT_DESTROYALLOCATION2, D3DKMT_DESTROYCONTEXT, D3DKMT_DESTROYDEVICE, D3DKMT_ENUMADAPTERS2, D3DKMT_ENUMADAPTERS3,
+    D3DKMT_GETDEVICESTATE, D3DKMT_LOCK, D3DKMT_LOCK2, D3DKMT_OPENADAPTERFROMLUID, D3DKMT_QUERYADAPTERINFO,
+    D3DKMT_UNLOCK, D3DKMT_UNLOCK2, KMTQAITYPE_ADAPTERTYPE,
 };
 
 use super::*;
@@ -183,6 +184,24 @@ fn every_export_passes_the_seam_with_its_outcome() {
         create.Anonymous.hAdapter = info[0].hAdapter;
         check(CallId::CreateDevice, D3DKMTCreateDevice(&mut create), ok);
         check(CallId::DestroyDevice, D3DKMTDestroyDevice(&D3DKMT_DESTROYDEVICE { hDevice: create.hDevice }), ok);
+        let mut enum3 = D3DKMT_ENUMADAPTERS3::default();
+        check(CallId::EnumAdapters, D3DKMTEnumAdapters3(&mut enum3), ok);
+        assert_eq!(enum3.NumAdapters, 1, "a NULL array asks for the count");
+        let mut kind = 0u32;
+        let mut query = D3DKMT_QUERYADAPTERINFO {
+            hAdapter: info[0].hAdapter,
+            Type: KMTQAITYPE_ADAPTERTYPE,
+            pPrivateDriverData: (&mut kind as *mut u32).cast(),
+            PrivateDriverDataSize: 4,
+        };
+        check(CallId::QueryAdapterInfo, D3DKMTQueryAdapterInfo(&query), ok);
+        query.PrivateDriverDataSize = 3;
+        check(CallId::QueryAdapterInfo, D3DKMTQueryAdapterInfo(&query), bad);
+        let mut context = D3DKMT_CREATECONTEXTVIRTUAL { hDevice: d, EngineAffinity: 1, ..Default::default() };
+        check(CallId::CreateContext, D3DKMTCreateContextVirtual(&mut context), ok);
+        let destroy = D3DKMT_DESTROYCONTEXT { hContext: context.hContext };
+        check(CallId::DestroyContext, D3DKMTDestroyContext(&destroy), ok);
+        check(CallId::DestroyContext, D3DKMTDestroyContext(&destroy), bad);
         let mut state = D3DKMT_GETDEVICESTATE { hDevice: d, StateType: 1, ..Default::default() };
         check(CallId::GetDeviceState, D3DKMTGetDeviceState(&mut state), ok);
         let mut ca = D3DKMT_CREATEALLOCATION { hDevice: d, ..Default::default() };
