@@ -1,8 +1,8 @@
 /*
- * check.h - the few checks the smaller C test programs share (kmt.c,
- * libdxgtest_sequence.c): each check prints a FAIL line with file and line
- * and carries on; check_summary() prints "<N> passed, <M> failed" and
- * returns the exit status.
+ * check.h - what the smaller C test programs share (kmt.c,
+ * libdxgtest_sequence.c): checks that print a FAIL line with file and line
+ * and carry on; check_summary(), which prints "<N> passed, <M> failed" and
+ * returns the exit status; and query(), one D3DKMTQueryAdapterInfo.
  */
 #ifndef D3DKMT_SIM_TEST_CHECK_H_
 #define D3DKMT_SIM_TEST_CHECK_H_
@@ -10,6 +10,9 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
+
+#include "d3dkmt_sim.h"
 
 static atomic_int check_passed_;
 static atomic_int check_failed_;
@@ -42,6 +45,17 @@ static void check_u64_(uint64_t got, uint64_t want, const char *expr, const char
 static int check_summary(void) {
     printf("%d passed, %d failed\n", atomic_load(&check_passed_), atomic_load(&check_failed_));
     return atomic_load(&check_failed_) == 0 && atomic_load(&check_passed_) > 0 ? 0 : 1;
+}
+
+/* D3DKMTQueryAdapterInfo of `type` into `size` bytes at `data`. */
+static NTSTATUS query(D3DKMT_HANDLE adapter, KMTQUERYADAPTERINFOTYPE type, void *data, UINT size) {
+    D3DKMT_QUERYADAPTERINFO q;
+    memset(&q, 0, sizeof q);
+    q.hAdapter = adapter;
+    q.Type = type;
+    q.pPrivateDriverData = data;
+    q.PrivateDriverDataSize = size;
+    return D3DKMTQueryAdapterInfo(&q);
 }
 
 #endif /* D3DKMT_SIM_TEST_CHECK_H_ */

@@ -59,16 +59,6 @@ static D3DKMT_HANDLE first_adapter(void) {
     return n ? info[0].hAdapter : 0;
 }
 
-static NTSTATUS query(D3DKMT_HANDLE adapter, KMTQUERYADAPTERINFOTYPE type, void *data, UINT size) {
-    D3DKMT_QUERYADAPTERINFO q;
-    memset(&q, 0, sizeof q);
-    q.hAdapter = adapter;
-    q.Type = type;
-    q.pPrivateDriverData = data;
-    q.PrivateDriverDataSize = size;
-    return D3DKMTQueryAdapterInfo(&q);
-}
-
 static D3DKMT_HANDLE create_device(D3DKMT_HANDLE adapter) {
     D3DKMT_CREATEDEVICE c;
     memset(&c, 0, sizeof c);

@@ -33,16 +33,6 @@ static D3DKMT_ADAPTERINFO g_adapters[MAX_ADAPTERS];
 static UINT g_count;
 static BOOL g_hw_sched_enabled;
 
-static NTSTATUS query(D3DKMT_HANDLE adapter, KMTQUERYADAPTERINFOTYPE type, void *data, UINT size) {
-    D3DKMT_QUERYADAPTERINFO q;
-    memset(&q, 0, sizeof q);
-    q.hAdapter = adapter;
-    q.Type = type;
-    q.pPrivateDriverData = data;
-    q.PrivateDriverDataSize = size;
-    return D3DKMTQueryAdapterInfo(&q);
-}
-
 static const char *g_expected_description;
 static UINT g_expected_adapters;
 
