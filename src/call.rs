@@ -57,6 +57,11 @@ pub enum CallId {
     Memory,
     /// `SimKmtInjectFault`, and disarming faults.
     InjectFault,
+    /// `SimKmtSetDriverModel`: replacing the driver model (or restoring
+    /// the default).
+    SetDriverModel,
+    /// `SimKmtQueryAllocationPrivateData`.
+    QueryAllocationPrivateData,
 }
 
 impl CallId {
@@ -77,6 +82,7 @@ impl CallId {
                 | CallId::CompleteFence
                 | CallId::RemoveDevice
                 | CallId::Memory
+                | CallId::QueryAllocationPrivateData
         )
     }
 

@@ -9,6 +9,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use crate::adapter::LiveAdapter;
+use crate::driver::Placement;
 use crate::error::{Error, Result};
 use crate::handle::{DeviceHandle, HandleKind};
 use crate::mem::Slots;
@@ -84,6 +85,8 @@ pub(crate) struct Work {
 pub(crate) struct DeviceInner {
     /// Live allocations (slot indices `n`).
     pub(crate) allocations: HashSet<u32>,
+    /// What each live allocation keeps beside its slot, by slot index.
+    pub(crate) records: HashMap<u32, AllocationRecord>,
     /// The fence the next submission gets (starts at 1).
     pub(crate) next_fence: u64,
     /// Submitted, uncompleted work in fence order.
@@ -92,6 +95,13 @@ pub(crate) struct DeviceInner {
     /// (slot, generation) key: work that outlives its allocation never
     /// touches the slot's next occupant.
     pub(crate) busy: HashMap<u64, u32>,
+}
+
+/// What a device keeps of one live allocation beside its slot: where its
+/// memory lives and a copy of the private driver data it was created with.
+pub(crate) struct AllocationRecord {
+    pub(crate) placement: Placement,
+    pub(crate) private_data: Box<[u8]>,
 }
 
 /// The key of one allocation's life: its slot and its generation.

@@ -57,7 +57,7 @@
 
 // The core (rustfmt keeps this list alphabetical). Bottom-up, each using
 // only those before it: clock, sync, status, mem, handle, error, config,
-// call, slot, settings, gate, pause, hooks, adapter, device, stores,
+// driver, call, slot, settings, gate, pause, hooks, adapter, device, stores,
 // allocation, lock, work, removal, engine; then the faces guard, sim and
 // ffi. tests/structure.rs checks the graph has no circle.
 mod adapter;
@@ -66,6 +66,7 @@ mod call;
 mod clock;
 mod config;
 mod device;
+mod driver;
 mod engine;
 mod error;
 mod gate;
@@ -88,10 +89,11 @@ mod guard;
 mod sim;
 
 pub use adapter::{AdapterInfo, Luid};
-pub use allocation::{AllocationDesc, AllocationInfo};
+pub use allocation::{AllocationDesc, AllocationInfo, CreateRequest, RawAllocation, StandardAllocation};
 pub use call::CallId;
 pub use config::{BusyPolicy, ConfigParseError, SimConfig, MAX_ADAPTERS, MAX_WAIT_TIMEOUT};
 pub use device::{ExecutionState, MAX_DEVICES};
+pub use driver::{CreateFlags, DescModel, DriverAllocation, DriverModel, DriverRequest, Placement};
 pub use error::{status_of, Error, Result};
 pub use guard::LockGuard;
 pub use handle::{AdapterHandle, AllocationHandle, DeviceHandle, HandleKind};
