@@ -13,7 +13,7 @@ use crate::status::NtStatus;
 
 /// A C interpreter: the function and the context it is called with.
 struct CInterpreter {
-    interpret: unsafe extern "C" fn(
+    interpret: unsafe extern "system" fn(
         *mut core::ffi::c_void,
         *const SIMKMT_ALLOCATION_REQUEST,
         *mut SIMKMT_ALLOCATION_ANSWER,

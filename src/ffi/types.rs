@@ -182,7 +182,7 @@ pub struct SIMKMT_ALLOCATION_ANSWER {
 /// `PFN_SIMKMT_INTERPRET_ALLOCATION`: an interpreter of private driver
 /// data; a failure status (< 0) fails the create call with that status.
 pub type PFN_SIMKMT_INTERPRET_ALLOCATION = Option<
-    unsafe extern "C" fn(
+    unsafe extern "system" fn(
         pContext: *mut core::ffi::c_void,
         pRequest: *const SIMKMT_ALLOCATION_REQUEST,
         pAnswer: *mut SIMKMT_ALLOCATION_ANSWER,
