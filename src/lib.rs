@@ -102,3 +102,8 @@ pub use lock::{LockFlags, Pages};
 pub use mem::{Mapping, SystemMemory};
 pub use sim::Simulator;
 pub use status::NtStatus;
+
+/// The Rust examples of `docs/c-abi.md`, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/c-abi.md")]
+pub struct CAbiDocExamples;
