@@ -336,6 +336,9 @@ typedef UINT D3DDDI_VIDEO_PRESENT_SOURCE_ID;
 #ifndef STATUS_GRAPHICS_TOO_MANY_REFERENCES
 #define STATUS_GRAPHICS_TOO_MANY_REFERENCES ((NTSTATUS)0xC01E0103L)
 #endif
+#ifndef STATUS_INVALID_HANDLE
+#define STATUS_INVALID_HANDLE ((NTSTATUS)0xC0000008L)
+#endif
 
 #endif /* status codes */
 
@@ -1286,6 +1289,59 @@ D3DKMT_SIM_STATIC_ASSERT(offsetof(SIMKMT_ADAPTER_DESC, Reserved) == 92, "SIMKMT_
 D3DKMT_SIM_STATIC_ASSERT(sizeof(SIMKMT_CONFIG_EX) == 56, "sizeof(SIMKMT_CONFIG_EX)");
 D3DKMT_SIM_STATIC_ASSERT(offsetof(SIMKMT_CONFIG_EX, pAdapterDescs) == 48, "SIMKMT_CONFIG_EX.pAdapterDescs");
 D3DKMT_SIM_STATIC_ASSERT(offsetof(SIMKMT_FAULT, Status) == 16, "SIMKMT_FAULT.Status");
+#endif
+
+/* --- The driver model: who reads the private driver data ---------------- */
+
+/* SIMKMT_ALLOCATION_INFO.Flags: the allocation lives in system memory
+ * (outside the adapter budget).  Not accepted in a SIMKMT_ALLOCATION_DESC. */
+#define SIMKMT_ALLOCATION_FLAG_SYSTEM_PLACEMENT 0x2
+
+/* SIMKMT_ALLOCATION_ANSWER.Placement */
+#define SIMKMT_PLACEMENT_VIDEO 0  /* video memory, against the adapter budget */
+#define SIMKMT_PLACEMENT_SYSTEM 1 /* host memory outside the budget */
+
+/* What an interpreter is shown of one allocation of a create call. */
+typedef struct _SIMKMT_ALLOCATION_REQUEST {
+    const void *pResourcePrivateDriverData; /* the call's pPrivateDriverData, or NULL */
+    UINT32 ResourcePrivateDriverDataSize;
+    UINT32 AllocationIndex;          /* 0-based index in the call */
+    const void *pPrivateDriverData;  /* this allocation's private data, or NULL */
+    UINT32 PrivateDriverDataSize;
+    UINT32 Flags;                    /* D3DKMT_CREATEALLOCATIONFLAGS value */
+    UINT32 HasSystemMemory;          /* 1 when pSystemMem was given */
+    UINT32 Reserved;                 /* 0 */
+} SIMKMT_ALLOCATION_REQUEST; /* 40 bytes */
+
+/* What the interpreter decides. */
+typedef struct _SIMKMT_ALLOCATION_ANSWER {
+    UINT64 SizeInBytes; /* > 0; rounded up to whole pages */
+    UINT32 Flags;       /* 0 or SIMKMT_ALLOCATION_FLAG_NOT_CPU_VISIBLE */
+    UINT32 Placement;   /* SIMKMT_PLACEMENT_* */
+} SIMKMT_ALLOCATION_ANSWER; /* 16 bytes */
+
+/* Returns a failure status (< 0) to fail the create call with it (nothing is
+ * created).  Called on the creating thread, possibly concurrently, outside
+ * every simulator lock; it must not call into the simulator. */
+typedef NTSTATUS (D3DKMT_SIM_APIENTRY *PFN_SIMKMT_INTERPRET_ALLOCATION)(void *pContext,
+                                                                      const SIMKMT_ALLOCATION_REQUEST *pRequest,
+                                                                      SIMKMT_ALLOCATION_ANSWER *pAnswer);
+
+/* NULL -> the default SIMKMT_ALLOCATION_DESC reader.  SimKmtReset restores it. */
+NTSTATUS D3DKMT_SIM_APIENTRY SimKmtSetDriverModel(PFN_SIMKMT_INTERPRET_ALLOCATION pfnInterpret, void *pContext);
+/* *pSize: in, the buffer's size; out, the data's size.  NULL pBuffer -> the
+ * size only; too small -> STATUS_BUFFER_TOO_SMALL with the size needed.
+ * Works on a removed device. */
+NTSTATUS D3DKMT_SIM_APIENTRY SimKmtQueryAllocationPrivateData(D3DKMT_HANDLE hDevice, D3DKMT_HANDLE hAllocation,
+                                                              void *pBuffer, UINT32 *pSize);
+
+#if (defined(UINTPTR_MAX) && (UINTPTR_MAX == 0xFFFFFFFFFFFFFFFFu)) || defined(_WIN64)
+D3DKMT_SIM_STATIC_ASSERT(sizeof(SIMKMT_ALLOCATION_REQUEST) == 40, "sizeof(SIMKMT_ALLOCATION_REQUEST)");
+D3DKMT_SIM_STATIC_ASSERT(offsetof(SIMKMT_ALLOCATION_REQUEST, pPrivateDriverData) == 16,
+                         "SIMKMT_ALLOCATION_REQUEST.pPrivateDriverData");
+D3DKMT_SIM_STATIC_ASSERT(offsetof(SIMKMT_ALLOCATION_REQUEST, Reserved) == 36, "SIMKMT_ALLOCATION_REQUEST.Reserved");
+D3DKMT_SIM_STATIC_ASSERT(sizeof(SIMKMT_ALLOCATION_ANSWER) == 16, "sizeof(SIMKMT_ALLOCATION_ANSWER)");
+D3DKMT_SIM_STATIC_ASSERT(offsetof(SIMKMT_ALLOCATION_ANSWER, Placement) == 12, "SIMKMT_ALLOCATION_ANSWER.Placement");
 #endif
 
 #endif /* D3DKMT_SIM_SIMKMT_DECLARED_ */

@@ -63,6 +63,11 @@ pub enum CallId {
     CreateContext,
     /// `D3DKMTDestroyContext`.
     DestroyContext,
+    /// `SimKmtSetDriverModel`: replacing the driver model (or restoring
+    /// the default).
+    SetDriverModel,
+    /// `SimKmtQueryAllocationPrivateData`.
+    QueryAllocationPrivateData,
 }
 
 impl CallId {
@@ -84,6 +89,7 @@ impl CallId {
                 | CallId::RemoveDevice
                 | CallId::Memory
                 | CallId::CreateContext
+                | CallId::QueryAllocationPrivateData
         )
     }
 

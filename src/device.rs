@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use crate::adapter::LiveAdapter;
+use crate::driver::Placement;
 use crate::error::{Error, Result};
 use crate::handle::{DeviceHandle, HandleKind};
 use crate::mem::Slots;
@@ -153,6 +154,8 @@ pub(crate) struct DeviceInner {
     /// Live contexts by slot index `n`, in order (destroyed in that
     /// order, so runs replay), with what they were created with.
     pub(crate) contexts: BTreeMap<u32, ContextDesc>,
+    /// What each live allocation keeps beside its slot, by slot index.
+    pub(crate) records: HashMap<u32, AllocationRecord>,
     /// The fence the next submission gets (starts at 1).
     pub(crate) next_fence: u64,
     /// Submitted, uncompleted work in fence order.
@@ -161,6 +164,13 @@ pub(crate) struct DeviceInner {
     /// (slot, generation) key: work that outlives its allocation never
     /// touches the slot's next occupant.
     pub(crate) busy: HashMap<u64, u32>,
+}
+
+/// What a device keeps of one live allocation beside its slot: where its
+/// memory lives and a copy of the private driver data it was created with.
+pub(crate) struct AllocationRecord {
+    pub(crate) placement: Placement,
+    pub(crate) private_data: Box<[u8]>,
 }
 
 /// The key of one allocation's life: its slot and its generation.

@@ -12,6 +12,7 @@ use crate::status::NtStatus;
 /// use d3dkmt_sim::{Error, NtStatus};
 /// assert_eq!(Error::DeviceRemoved.status(), NtStatus::DEVICE_REMOVED);
 /// assert_eq!(Error::NotLocked.status(), NtStatus::INVALID_PARAMETER);
+/// assert_eq!(Error::InvalidResourceHandle.status(), NtStatus::INVALID_HANDLE);
 /// ```
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -48,10 +49,11 @@ pub enum Error {
     /// The host refused to reserve address space for the backing memory.
     #[error("the host could not reserve memory")]
     NoMemory,
-    /// A caller's buffer cannot hold the result; `needed` entries are required.
-    #[error("buffer too small: {needed} entries needed")]
+    /// A caller's buffer cannot hold the result; `needed` entries (bytes,
+    /// for private data) are required.
+    #[error("buffer too small: {needed} needed")]
     BufferTooSmall {
-        /// How many entries the buffer must hold.
+        /// How many entries (or bytes) the buffer must hold.
         needed: usize,
     },
     /// A feature the simulator does not model (for example shared
@@ -64,6 +66,14 @@ pub enum Error {
     /// A bug inside the simulator (for example a caught panic).
     #[error("internal error: {0}")]
     Internal(&'static str),
+    /// A create call's `hResource` is non-zero and names no live resource
+    /// (`STATUS_INVALID_HANDLE`, as Windows answers).
+    #[error("hResource names no live resource")]
+    InvalidResourceHandle,
+    /// The [`crate::DriverModel`] refused an allocation with this failure
+    /// status (the create call returns it and creates nothing).
+    #[error("the driver model failed with {0}")]
+    Driver(NtStatus),
 }
 
 impl Error {
@@ -85,6 +95,8 @@ impl Error {
             Error::NotSupported(_) => NtStatus::NOT_SUPPORTED,
             Error::Injected(status) => *status,
             Error::Internal(_) => NtStatus::INTERNAL_ERROR,
+            Error::InvalidResourceHandle => NtStatus::INVALID_HANDLE,
+            Error::Driver(status) => *status,
         }
     }
 }

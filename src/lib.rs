@@ -57,7 +57,7 @@
 
 // The core (rustfmt keeps this list alphabetical). Bottom-up, each using
 // only those before it: clock, sync, status, mem, handle, error, config,
-// call, slot, settings, gate, pause, hooks, adapter, device, stores,
+// driver, call, slot, settings, gate, pause, hooks, adapter, device, stores,
 // allocation, lock, work, removal, engine; then the faces guard, sim and
 // ffi. tests/structure.rs checks the graph has no circle.
 mod adapter;
@@ -67,6 +67,7 @@ mod clock;
 mod config;
 mod context;
 mod device;
+mod driver;
 mod engine;
 mod error;
 mod gate;
@@ -89,7 +90,7 @@ mod guard;
 mod sim;
 
 pub use adapter::{AdapterAnswer, AdapterFilter, AdapterInfo, AdapterQuery, DeviceIds, Luid};
-pub use allocation::{AllocationDesc, AllocationInfo};
+pub use allocation::{AllocationDesc, AllocationInfo, CreateRequest, RawAllocation, StandardAllocation};
 pub use call::CallId;
 pub use config::{
     AdapterKind, AdapterProfile, BusyPolicy, ConfigParseError, HwScheduling, SimConfig, DEFAULT_DEVICE_ID,
@@ -98,6 +99,7 @@ pub use config::{
 };
 pub use context::{ContextInfo, CONTEXT_FLAGS_KNOWN, CONTEXT_FLAG_HW_QUEUE_SUPPORTED};
 pub use device::{ContextDesc, ExecutionState, MAX_DEVICES};
+pub use driver::{CreateFlags, DescModel, DriverAllocation, DriverModel, DriverRequest, Placement};
 pub use error::{status_of, Error, Result};
 pub use guard::LockGuard;
 pub use handle::{AdapterHandle, AllocationHandle, ContextHandle, DeviceHandle, HandleKind};
@@ -106,3 +108,8 @@ pub use lock::{LockFlags, Pages};
 pub use mem::{Mapping, SystemMemory};
 pub use sim::Simulator;
 pub use status::NtStatus;
+
+/// The Rust examples of `docs/c-abi.md`, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/c-abi.md")]
+pub struct CAbiDocExamples;

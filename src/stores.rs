@@ -7,6 +7,7 @@ use crate::adapter::Adapters;
 use crate::clock::Clock;
 use crate::config::SimConfig;
 use crate::device::Devices;
+use crate::driver::Driver;
 use crate::error::{Error, Result};
 use crate::gate::Gate;
 use crate::settings::Settings;
@@ -26,6 +27,8 @@ pub(crate) struct Stores {
     pub(crate) devices: Devices,
     /// The handle table: one slot per handle value, of every kind.
     pub(crate) handles: Handles,
+    /// The driver model reading private driver data.
+    pub(crate) driver: Driver,
 }
 
 impl Stores {
@@ -39,6 +42,7 @@ impl Stores {
             adapters: Adapters::new(config),
             devices: Devices::new().ok_or(Error::NoMemory)?,
             handles: Handles::new().ok_or(Error::NoMemory)?,
+            driver: Driver::new(),
         })
     }
 }

@@ -19,6 +19,7 @@ use d3dkmt_sim::ffi::{
     SIMKMT_ADAPTER_DESC, SIMKMT_ALLOCATION_DESC, SIMKMT_ALLOCATION_INFO, SIMKMT_CONFIG, SIMKMT_CONFIG_EX, SIMKMT_FAULT,
     SIMKMT_SUBMIT,
 };
+use d3dkmt_sim::ffi::{SIMKMT_ALLOCATION_ANSWER, SIMKMT_ALLOCATION_REQUEST};
 use windows_sys::Wdk::Graphics::Direct3D::*;
 
 /// Native libraries the Rust staticlib needs (`--print native-static-libs`).
@@ -364,6 +365,19 @@ fn rust_layouts() -> Vec<(&'static str, &'static str, usize)> {
     );
     // The driver description holds the host's WCHAR (UTF-32 off Windows).
     v.push(("D3DKMT_DRIVER_DESCRIPTION", "size", 4096 * size_of::<d3dkmt_sim::ffi::WCHAR>()));
+    s!(
+        v,
+        SIMKMT_ALLOCATION_REQUEST,
+        "pResourcePrivateDriverData" = pResourcePrivateDriverData,
+        "ResourcePrivateDriverDataSize" = ResourcePrivateDriverDataSize,
+        "AllocationIndex" = AllocationIndex,
+        "pPrivateDriverData" = pPrivateDriverData,
+        "PrivateDriverDataSize" = PrivateDriverDataSize,
+        "Flags" = Flags,
+        "HasSystemMemory" = HasSystemMemory,
+        "Reserved" = Reserved
+    );
+    s!(v, SIMKMT_ALLOCATION_ANSWER, "SizeInBytes" = SizeInBytes, "Flags" = Flags, "Placement" = Placement);
     v
 }
 
@@ -401,6 +415,25 @@ fn header_layouts_equal_the_rust_layouts() {
         }
     }
     assert!(mismatches.is_empty(), "header and Rust layouts differ:\n{}", mismatches.join("\n"));
+}
+
+fn driver_model(link: Link) {
+    let dir = scratch("driver");
+    let exe = build_c(&["tests/c/driver_model.c"], &dir.join("driver_model"), link);
+    let out = c_program(&exe).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    println!("{stdout}");
+    assert!(out.status.success(), "C driver-model test failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn c_driver_model_test_passes_against_the_shared_library() {
+    driver_model(Link::Shared);
+}
+
+#[test]
+fn c_driver_model_test_passes_against_the_static_library() {
+    driver_model(Link::Static);
 }
 
 fn conformance(link: Link) {

@@ -1,6 +1,7 @@
 //! The plain value types of allocations: what to create
 //! ([`AllocationDesc`]) and what a query reports ([`AllocationInfo`]).
 
+use crate::driver::Placement;
 use crate::mem::SystemMemory;
 
 /// What to create: size, CPU visibility and the optional caller memory of
@@ -22,12 +23,21 @@ pub struct AllocationDesc {
     pub cpu_visible: bool,
     /// Caller memory to use as the backing store instead of simulator memory.
     pub system_memory: Option<SystemMemory>,
+    /// Where its memory lives (video memory, against the budget, by default).
+    pub placement: Placement,
 }
 
 impl AllocationDesc {
     /// A CPU-visible allocation of `size` bytes backed by simulator memory.
     pub const fn new(size: u64) -> Self {
-        AllocationDesc { size, cpu_visible: true, system_memory: None }
+        AllocationDesc { size, cpu_visible: true, system_memory: None, placement: Placement::Video }
+    }
+
+    /// The same, placed at `placement` ([`Placement::System`] is outside the
+    /// adapter budget).
+    pub const fn placement(mut self, placement: Placement) -> Self {
+        self.placement = placement;
+        self
     }
 
     /// The same, not CPU-visible (locks fail with `STATUS_INVALID_PARAMETER`).
@@ -68,4 +78,6 @@ pub struct AllocationInfo {
     pub busy: bool,
     /// Whether it is CPU-visible.
     pub cpu_visible: bool,
+    /// Where its memory lives.
+    pub placement: Placement,
 }

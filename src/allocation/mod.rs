@@ -7,13 +7,17 @@
 //! owner sits beside the word.
 
 mod desc;
+mod request;
 
 use std::collections::HashSet;
 
 pub use self::desc::{AllocationDesc, AllocationInfo};
+pub(crate) use self::request::{CreateCall, Element, Standard};
+pub use self::request::{CreateRequest, RawAllocation, StandardAllocation};
 use crate::adapter::Adapter;
 use crate::call::Elements;
-use crate::device::{life_key, DeviceInner, LiveDevice};
+use crate::device::{life_key, AllocationRecord, DeviceInner, LiveDevice};
+use crate::driver::{CreateFlags, Driver, DriverRequest, Placement};
 use crate::error::{Error, Result};
 use crate::handle::{AllocationHandle, HandleKind};
 use crate::mem::{self, Backing, View};
@@ -70,32 +74,67 @@ impl<'e> Allocations<'e> {
         Ok(LiveAllocation { n, slot, word })
     }
 
-    /// `D3DKMTCreateAllocation2`: all or nothing. `decode(i)` yields the
-    /// i-th description and is called only after the device checks, in
-    /// order, stopping at the first bad one, so a C caller's descriptions
-    /// are validated as the contract orders it and no more are read.
+    /// `D3DKMTCreateAllocation(2)`: all or nothing. `element(i)` yields
+    /// the i-th allocation and is called only after the call's own checks,
+    /// in order, stopping at the first bad one, so a C caller's array is
+    /// validated as the contract orders it and no more is read.
     ///
-    /// In this order: the device (live, then active), the count, every
-    /// description, the budget (the total page-rounded size; sizes too
-    /// large to represent, or of more than `u32::MAX` pages, are past any
-    /// budget), then what the host may refuse (address space for the
-    /// memory, handle slots: `NoMemory`). Nothing is published until all of
-    /// it succeeded, and a failure gives back what was taken.
-    pub(crate) fn create(
+    /// The check order (abi.md §4; `docs/c-abi.md` lists it for C):
+    ///
+    /// 1. the device: live (`InvalidHandle`), then active (`DeviceRemoved`);
+    /// 2. `hResource`: non-zero names no resource (`InvalidResourceHandle`,
+    ///    `STATUS_INVALID_HANDLE`; none exist yet);
+    /// 3. the flags: `CreateResource`/`CreateShared` are `NotSupported`;
+    ///    `StandardAllocation` and `ExistingSysMem` only together
+    ///    (`InvalidParameter`);
+    /// 4. the count: 0 (or a NULL array) is `InvalidParameter`;
+    /// 5. the standard path: exactly one allocation, no resource-level
+    ///    private data, an existing-heap description whose size is a
+    ///    non-zero multiple of 4096, and caller memory (`InvalidParameter`);
+    /// 6. each allocation in order: the driver model's answer (any error it
+    ///    returns), size 0, caller memory misaligned or shorter than the
+    ///    size (`InvalidParameter`);
+    /// 7. the budget: the total page-rounded size of the video-memory
+    ///    allocations (sizes too large to represent, or of more than
+    ///    `u32::MAX` pages, are past any budget: `NoVideoMemory`);
+    /// 8. what the host may refuse (address space, handle slots:
+    ///    `NoMemory`).
+    ///
+    /// The driver model runs in step 6, outside every lock but the gate.
+    /// Nothing is published until all of it succeeded, and a failure gives
+    /// back what was taken.
+    pub(crate) fn create<'a>(
         self,
         device: u32,
-        count: u32,
-        mut decode: impl FnMut(u32) -> Result<AllocationDesc>,
+        call: &CreateCall<'a>,
+        mut element: impl FnMut(u32) -> Result<Element<'a>>,
     ) -> Result<Vec<AllocationHandle>> {
         let dev = self.device(device)?.active()?;
-        if count == 0 {
-            return Err(Error::InvalidParameter("no allocations requested"));
-        }
+        check_call(call)?;
         let page_size = self.0.settings.page_size();
+        let model = self.0.driver.get();
         let mut plans = Vec::new();
         let mut total = Some(0u64);
-        for i in 0..count {
-            let desc = decode(i)?;
+        let mut too_big = false;
+        for i in 0..call.count {
+            let (desc, private_data) = match (element(i)?, call.standard) {
+                (element, Some(Standard::ExistingHeap(size))) => standard_desc(element, size)?,
+                (Element::Decided(desc), _) => (desc, Box::default()),
+                (Element::Raw(raw), _) => {
+                    let request = DriverRequest {
+                        resource_data: call.resource_data,
+                        private_data: raw.private_data(),
+                        index: i,
+                        flags: call.flags,
+                        has_system_memory: raw.system_memory().is_some(),
+                    };
+                    let answer = Driver::interpret(model.as_ref(), &request)?;
+                    let mut desc = AllocationDesc::new(answer.size).placement(answer.placement);
+                    desc.cpu_visible = answer.cpu_visible;
+                    desc.system_memory = raw.system_memory();
+                    (desc, raw.private_data().into())
+                }
+            };
             if desc.size == 0 {
                 return Err(Error::InvalidParameter("allocation size is 0"));
             }
@@ -109,17 +148,26 @@ impl<'e> Allocations<'e> {
             }
             // `None`: too large to round or to address by page (past any budget).
             let size = desc.size.checked_next_multiple_of(page_size).filter(|&s| s / page_size <= u64::from(u32::MAX));
-            total = size.and_then(|s| total?.checked_add(s));
-            plans.push((desc, size.unwrap_or(0)));
+            if desc.placement == Placement::Video {
+                total = size.and_then(|s| total?.checked_add(s));
+            } else {
+                // Outside the budget, but no host can map it either.
+                too_big |= size.is_none();
+            }
+            plans.push((desc, size.unwrap_or(0), private_data));
         }
         let adapter = self.0.adapters.get(dev.adapter());
         let total = total.filter(|&t| adapter.fits(t)).ok_or(Error::NoVideoMemory)?;
+        if too_big {
+            return Err(Error::NoMemory);
+        }
         // Memory first, outside every lock: a failure here has changed
         // nothing (the mappings made so far are unmapped on drop).
         let mut memories = Vec::with_capacity(plans.len());
-        for (desc, size) in &plans {
+        for (desc, size, _) in &plans {
             memories.push(match desc.system_memory {
-                Some(memory) => memory.backing(),
+                // The simulator touches caller memory only up to the size asked for.
+                Some(memory) => memory.clamped(usize::try_from(desc.size).unwrap_or(usize::MAX)).backing(),
                 None => usize::try_from(*size)
                     .ok()
                     .filter(|&s| s <= isize::MAX as usize)
@@ -135,9 +183,10 @@ impl<'e> Allocations<'e> {
             return Err(Error::NoMemory);
         };
         let mut handles = Vec::with_capacity(plans.len());
-        for (((desc, size), memory), (n, slot)) in plans.into_iter().zip(memories).zip(slots) {
+        for (((desc, size, private_data), memory), (n, slot)) in plans.into_iter().zip(memories).zip(slots) {
             slot.revive_allocation(dev.raw, memory, size as usize, (size / page_size) as u32, desc.cpu_visible);
             inner.allocations.insert(n);
+            inner.records.insert(n, AllocationRecord { placement: desc.placement, private_data });
             handles.push(AllocationHandle::from_index(n));
         }
         Ok(handles)
@@ -188,7 +237,10 @@ impl<'e> Allocations<'e> {
         let (word, memory) = slot.kill_allocation();
         inner.allocations.remove(&n);
         inner.busy.remove(&life_key(n, word.gen()));
-        adapter.refund(size);
+        // System placement never took budget.
+        if inner.records.remove(&n).is_none_or(|r| r.placement == Placement::Video) {
+            adapter.refund(size);
+        }
         drop(memory);
         self.0.handles.retire(n);
     }
@@ -210,16 +262,29 @@ impl<'e> Allocations<'e> {
         let dev = self.device(device)?;
         let a = self.resolve(&dev, raw)?;
         let (len, pages) = (a.slot.mapping().len() as u64, a.slot.pages());
-        if !a.slot.still(a.word) {
+        // Under the device lock, which creation and destruction hold.
+        let placement = dev.lock()?.records.get(&a.n).map(|r| r.placement);
+        let (true, Some(placement)) = (a.slot.still(a.word), placement) else {
             return Err(Error::InvalidHandle(HandleKind::Allocation));
-        }
+        };
         Ok(AllocationInfo {
+            placement,
             size: len,
             page_count: u64::from(pages),
             lock_count: a.word.count(),
             busy: a.word.busy(),
             cpu_visible: a.word.cpu_visible(),
         })
+    }
+
+    /// `SimKmtQueryAllocationPrivateData`: a copy of the private driver data
+    /// the allocation was created with. Works on a removed device.
+    pub(crate) fn private_data(self, device: u32, raw: u32) -> Result<Vec<u8>> {
+        let dev = self.device(device)?;
+        let inner = dev.lock()?;
+        let a = self.resolve(&dev, raw)?;
+        let record = inner.records.get(&a.n).ok_or(Error::InvalidHandle(HandleKind::Allocation))?;
+        Ok(record.private_data.to_vec())
     }
 
     /// Runs `f` on the memory of allocation `raw` while it is the life of
@@ -244,4 +309,49 @@ impl<'e> Allocations<'e> {
             _ => Err(stale),
         }
     }
+}
+
+/// The checks of a create call before any allocation is read (steps 2 to 5
+/// of [`Allocations::create`], the last but the caller memory of the one
+/// standard allocation).
+fn check_call(call: &CreateCall<'_>) -> Result<()> {
+    if call.resource != 0 {
+        return Err(Error::InvalidResourceHandle);
+    }
+    if call.flags.intersects(CreateFlags::CREATE_RESOURCE | CreateFlags::CREATE_SHARED) {
+        return Err(Error::NotSupported("resources and shared allocations are not simulated"));
+    }
+    let standard = call.flags.contains(CreateFlags::STANDARD_ALLOCATION);
+    if standard != call.flags.contains(CreateFlags::EXISTING_SYS_MEM) {
+        return Err(Error::InvalidParameter("StandardAllocation and ExistingSysMem go together"));
+    }
+    if call.count == 0 {
+        return Err(Error::InvalidParameter("no allocations requested"));
+    }
+    let Some(standard) = call.standard else { return Ok(()) };
+    if call.count != 1 {
+        return Err(Error::InvalidParameter("a standard allocation is created alone"));
+    }
+    if call.resource_data_size != 0 {
+        return Err(Error::InvalidParameter("a standard allocation takes no resource private data"));
+    }
+    match standard {
+        Standard::Missing => Err(Error::InvalidParameter("pStandardAllocation is NULL")),
+        Standard::OtherType => Err(Error::InvalidParameter("only existing-heap standard allocations are supported")),
+        Standard::ExistingHeap(size) if size == 0 || size % 4096 != 0 => {
+            Err(Error::InvalidParameter("ExistingHeapData.Size is not a non-zero multiple of 4096"))
+        }
+        Standard::ExistingHeap(_) => Ok(()),
+    }
+}
+
+/// The one allocation of an existing-heap standard call: `size` bytes over
+/// the caller's memory, which it requires; no driver model reads it.
+fn standard_desc(element: Element<'_>, size: u64) -> Result<(AllocationDesc, Box<[u8]>)> {
+    let (memory, private_data) = match element {
+        Element::Decided(desc) => (desc.system_memory, Box::default()),
+        Element::Raw(raw) => (raw.system_memory(), raw.private_data().into()),
+    };
+    let memory = memory.ok_or(Error::InvalidParameter("an existing-heap allocation needs pSystemMem"))?;
+    Ok((AllocationDesc::new(size).with_system_memory(memory), private_data))
 }

@@ -14,6 +14,7 @@ mod reset;
 mod seam;
 
 pub(crate) use self::raw::StateQuery;
+pub(crate) use crate::allocation::{CreateCall, Element};
 
 use crate::allocation::Allocations;
 use crate::config::SimConfig;

@@ -4,11 +4,14 @@
 //! involved. The typed facade and the C skin call nothing else.
 
 use super::Engine;
+use std::sync::Arc;
+
 use crate::adapter::{AdapterAnswer, AdapterFilter, AdapterInfo, AdapterQuery, Luid};
-use crate::allocation::{AllocationDesc, AllocationInfo};
+use crate::allocation::{AllocationInfo, CreateCall, Element};
 use crate::call::{Call, CallId, Elements};
 use crate::context::ContextInfo;
 use crate::device::{ContextDesc, ExecutionState, LiveDevice};
+use crate::driver::DriverModel;
 use crate::error::{Error, Result};
 use crate::handle::{AdapterHandle, AllocationHandle, ContextHandle, DeviceHandle};
 use crate::hooks::fault::Fault;
@@ -192,15 +195,31 @@ impl Engine {
 
     // === allocations ===
 
-    /// `D3DKMTCreateAllocation(2)`; `decode(i)` reads the i-th description.
-    pub(crate) fn create_allocations(
+    /// `D3DKMTCreateAllocation(2)`: `create` holds the call's own fields,
+    /// `element(i)` reads the i-th allocation.
+    pub(crate) fn create_allocations<'a>(
         &self,
         device: u32,
-        count: u32,
-        decode: impl FnMut(u32) -> Result<AllocationDesc>,
+        create: &CreateCall<'a>,
+        element: impl FnMut(u32) -> Result<Element<'a>>,
     ) -> Result<Vec<AllocationHandle>> {
-        let call = Call::new(CallId::CreateAllocation).device(device).value(u64::from(count));
-        self.call(call, |e, _| e.allocations().create(device, count, decode))
+        let call = Call::new(CallId::CreateAllocation).device(device).value(u64::from(create.count));
+        self.call(call, |e, _| e.allocations().create(device, create, element))
+    }
+
+    /// `SimKmtQueryAllocationPrivateData`: a copy of the allocation's
+    /// private driver data.
+    pub(crate) fn allocation_private_data(&self, device: u32, allocation: u32) -> Result<Vec<u8>> {
+        let call = Call::new(CallId::QueryAllocationPrivateData).device(device).allocation(allocation);
+        self.call(call, |e, _| e.allocations().private_data(device, allocation))
+    }
+
+    /// `SimKmtSetDriverModel`: `None` restores the default model.
+    pub(crate) fn set_driver_model(&self, model: Option<Arc<dyn DriverModel>>) -> Result<()> {
+        self.call(Call::new(CallId::SetDriverModel), |e, _| {
+            e.stores.driver.set(model);
+            Ok(())
+        })
     }
 
     /// `D3DKMTDestroyAllocation2`; `list` is `None` for a NULL list with a

@@ -32,6 +32,8 @@ impl Engine {
         self.stores.handles.restart();
         self.stores.adapters.configure(&config);
         self.stores.settings.apply(&config);
+        // Nothing carries across a reset: the default driver model again.
+        self.stores.driver.set(None);
         drop(closed);
         Ok(())
     }

@@ -5,14 +5,14 @@
 use core::ptr::addr_of_mut;
 use std::time::Duration;
 
-use super::allocation::SIMKMT_ALLOCATION_FLAG_NOT_CPU_VISIBLE;
+use super::allocation::{SIMKMT_ALLOCATION_FLAG_NOT_CPU_VISIBLE, SIMKMT_ALLOCATION_FLAG_SYSTEM_PLACEMENT};
 use super::args::{export, read_arg, CArray};
 use super::current;
 use super::types::*;
 use crate::config::{AdapterKind, AdapterProfile, HwScheduling, MAX_NODES, MAX_UMD_PRIVATE_BYTES};
 use crate::error::{Error, Result};
 use crate::status::NtStatus;
-use crate::{BusyPolicy, CallId, ExecutionState, Fault, FaultAction, SimConfig};
+use crate::{BusyPolicy, CallId, ExecutionState, Fault, FaultAction, Placement, SimConfig};
 
 /// `SIMKMT_BUSY_FAIL`.
 pub const SIMKMT_BUSY_FAIL: u32 = 0;
@@ -247,7 +247,8 @@ export! {
             PageCount: info.page_count as u32,
             LockCount: info.lock_count,
             Busy: u32::from(info.busy),
-            Flags: if info.cpu_visible { 0 } else { SIMKMT_ALLOCATION_FLAG_NOT_CPU_VISIBLE },
+            Flags: if info.cpu_visible { 0 } else { SIMKMT_ALLOCATION_FLAG_NOT_CPU_VISIBLE }
+                | if info.placement == Placement::System { SIMKMT_ALLOCATION_FLAG_SYSTEM_PLACEMENT } else { 0 },
         };
         // SAFETY: `pInfo` is non-NULL and, by contract, writable.
         unsafe { pInfo.write_unaligned(out) };

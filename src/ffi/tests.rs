@@ -220,6 +220,10 @@ fn every_export_passes_the_seam_with_its_outcome() {
         check(CallId::CompleteFence, SimKmtCompleteFence(d, submit.FenceValue), ok);
         let mut q = SIMKMT_ALLOCATION_INFO::default();
         check(CallId::QueryAllocation, SimKmtQueryAllocation(d, a, &mut q), ok);
+        let mut size = 0u32;
+        let query = SimKmtQueryAllocationPrivateData(d, a, core::ptr::null_mut(), &mut size);
+        check(CallId::QueryAllocationPrivateData, query, ok);
+        check(CallId::SetDriverModel, SimKmtSetDriverModel(None, core::ptr::null_mut()), ok);
         check(CallId::ResetAdapter, SimKmtResetAdapter(info[0].hAdapter), ok);
         check(CallId::RemoveDevice, SimKmtRemoveDevice(d, 3), NtStatus::DEVICE_REMOVED.0);
         check(CallId::RemoveAdapter, SimKmtRemoveAdapter(info[0].hAdapter), ok);

@@ -226,3 +226,60 @@ layout!(SIMKMT_SUBMIT, 24, hDevice @ 0, NumAllocations @ 4, phAllocations @ 8, F
 layout!(SIMKMT_ALLOCATION_INFO, 24, SizeInBytes @ 0, PageCount @ 8, LockCount @ 12, Busy @ 16, Flags @ 20);
 layout!(SIMKMT_FAULT, 24, Call @ 0, Nth @ 4, Count @ 8, Action @ 12, Status @ 16, Reserved @ 20);
 layout!(SIMKMT_ALLOCATION_DESC, 16, Version @ 0, Flags @ 4, SizeInBytes @ 8);
+
+// === the driver model (SimKmtSetDriverModel) ===
+
+/// `SIMKMT_ALLOCATION_REQUEST` (40 bytes): what an interpreter registered
+/// with `SimKmtSetDriverModel` is shown of one allocation.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct SIMKMT_ALLOCATION_REQUEST {
+    /// The resource-level private driver data of the create call (NULL when none).
+    pub pResourcePrivateDriverData: *const core::ffi::c_void,
+    /// Its size in bytes.
+    pub ResourcePrivateDriverDataSize: u32,
+    /// The allocation's index in the call.
+    pub AllocationIndex: u32,
+    /// This allocation's private driver data (NULL when none).
+    pub pPrivateDriverData: *const core::ffi::c_void,
+    /// Its size in bytes.
+    pub PrivateDriverDataSize: u32,
+    /// The call's `D3DKMT_CREATEALLOCATIONFLAGS` value.
+    pub Flags: u32,
+    /// 1 when the caller gave `pSystemMem`.
+    pub HasSystemMemory: u32,
+    /// 0.
+    pub Reserved: u32,
+}
+
+/// `SIMKMT_ALLOCATION_ANSWER` (16 bytes): what the interpreter decides.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SIMKMT_ALLOCATION_ANSWER {
+    /// > 0; rounded up to whole pages.
+    pub SizeInBytes: u64,
+    /// `SIMKMT_ALLOCATION_FLAG_NOT_CPU_VISIBLE` or 0.
+    pub Flags: u32,
+    /// `SIMKMT_PLACEMENT_VIDEO` 0 or `SIMKMT_PLACEMENT_SYSTEM` 1.
+    pub Placement: u32,
+}
+
+/// `PFN_SIMKMT_INTERPRET_ALLOCATION`: an interpreter of private driver
+/// data; a failure status (< 0) fails the create call with that status.
+pub type PFN_SIMKMT_INTERPRET_ALLOCATION = Option<
+    unsafe extern "system" fn(
+        pContext: *mut core::ffi::c_void,
+        pRequest: *const SIMKMT_ALLOCATION_REQUEST,
+        pAnswer: *mut SIMKMT_ALLOCATION_ANSWER,
+    ) -> NTSTATUS,
+>;
+
+/// `SIMKMT_PLACEMENT_VIDEO`: video memory, against the adapter budget.
+pub const SIMKMT_PLACEMENT_VIDEO: u32 = 0;
+/// `SIMKMT_PLACEMENT_SYSTEM`: host memory outside the budget.
+pub const SIMKMT_PLACEMENT_SYSTEM: u32 = 1;
+
+layout!(SIMKMT_ALLOCATION_REQUEST, 40, pResourcePrivateDriverData @ 0, ResourcePrivateDriverDataSize @ 8,
+    AllocationIndex @ 12, pPrivateDriverData @ 16, PrivateDriverDataSize @ 24, Flags @ 28, HasSystemMemory @ 32,
+    Reserved @ 36);
+layout!(SIMKMT_ALLOCATION_ANSWER, 16, SizeInBytes @ 0, Flags @ 8, Placement @ 12);

@@ -235,6 +235,24 @@ impl SystemMemory {
         self.len == 0
     }
 
+    /// Caller memory at `ptr` whose length is the size of the allocation it
+    /// will back, not known yet (a C caller's `pSystemMem`; the driver model
+    /// decides the size). Creation clamps it to that size
+    /// ([`SystemMemory::clamped`]) before anything touches it.
+    ///
+    /// # Safety
+    ///
+    /// As [`SystemMemory::new`], for the size the allocation will have.
+    #[cfg_attr(not(all(feature = "c-abi", not(loom))), allow(dead_code))]
+    pub(crate) unsafe fn sized_by_allocation(ptr: *mut u8) -> Self {
+        SystemMemory { addr: ptr as usize, len: usize::MAX }
+    }
+
+    /// The same memory, no longer than `len` bytes.
+    pub(crate) fn clamped(self, len: usize) -> Self {
+        SystemMemory { addr: self.addr, len: self.len.min(len) }
+    }
+
     /// The owner of an allocation's memory over this caller memory.
     pub(crate) fn backing(&self) -> Backing {
         Backing::Caller { base: self.addr, len: self.len }

@@ -6,12 +6,15 @@
 
 mod kmt;
 
+use std::sync::Arc;
+
 use crate::adapter::{AdapterFilter, AdapterInfo, Luid};
-use crate::allocation::{AllocationDesc, AllocationInfo};
+use crate::allocation::{AllocationDesc, AllocationInfo, CreateRequest};
 use crate::call::Elements;
 use crate::config::SimConfig;
 use crate::device::ExecutionState;
-use crate::engine::{Engine, StateQuery};
+use crate::driver::DriverModel;
+use crate::engine::{CreateCall, Element, Engine, StateQuery};
 use crate::error::{Error, Result};
 use crate::guard::LockGuard;
 use crate::handle::{AdapterHandle, AllocationHandle, DeviceHandle};
@@ -224,7 +227,90 @@ impl Simulator {
     /// budget: `NoVideoMemory`.
     pub fn create_allocations(&self, device: DeviceHandle, descs: &[AllocationDesc]) -> Result<Vec<AllocationHandle>> {
         let count = u32::try_from(descs.len()).map_err(|_| Error::InvalidParameter("too many allocations"))?;
-        self.engine.create_allocations(device.raw(), count, |i| Ok(descs[i as usize]))
+        self.engine
+            .create_allocations(device.raw(), &CreateCall::plain(count), |i| Ok(Element::Decided(descs[i as usize])))
+    }
+
+    /// `D3DKMTCreateAllocation2` from raw inputs: the simulator's
+    /// [`DriverModel`] reads each allocation's private data (the default
+    /// model, [`crate::DescModel`], a `SIMKMT_ALLOCATION_DESC`), and the
+    /// call-level fields are checked as Windows checks them (abi.md §4): a
+    /// non-zero `hResource` is `InvalidResourceHandle`
+    /// (`STATUS_INVALID_HANDLE`); resources and sharing are `NotSupported`;
+    /// the standard existing-heap path needs `ExistingSysMem`, one
+    /// allocation, no resource-level private data, a heap size that is a
+    /// non-zero multiple of 4096 and caller memory, else
+    /// `InvalidParameter`; `ExistingSysMem` alone is `InvalidParameter`. A
+    /// copy of each allocation's private data is kept
+    /// ([`Simulator::allocation_private_data`]).
+    ///
+    /// ```
+    /// use d3dkmt_sim::*;
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let device = sim.create_device(sim.enum_adapters(1)?[0].handle)?;
+    /// let bare = CreateRequest::new().flags(CreateFlags::EXISTING_SYS_MEM).allocation(RawAllocation::new(&[]));
+    /// assert!(matches!(sim.create_allocations_from(device, &bare), Err(Error::InvalidParameter(_))));
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn create_allocations_from(
+        &self,
+        device: DeviceHandle,
+        request: &CreateRequest<'_>,
+    ) -> Result<Vec<AllocationHandle>> {
+        let call = request.call().ok_or(Error::InvalidParameter("too many allocations or too much private data"))?;
+        let raws = request.allocations();
+        self.engine.create_allocations(device.raw(), &call, |i| Ok(Element::Raw(raws[i as usize])))
+    }
+
+    /// `SimKmtQueryAllocationPrivateData`: a copy of the private driver data
+    /// the allocation was created with (empty for one created from an
+    /// [`AllocationDesc`], which passes none). Works on a removed device.
+    ///
+    /// ```
+    /// use d3dkmt_sim::*;
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// sim.set_driver_model(|r: &DriverRequest<'_>| Ok(DriverAllocation::new(r.private_data.len() as u64)))?;
+    /// let device = sim.create_device(sim.enum_adapters(1)?[0].handle)?;
+    /// let made = sim.create_allocations_from(device, &CreateRequest::new().allocation(RawAllocation::new(b"mine")))?;
+    /// assert_eq!(sim.allocation_private_data(device, made[0])?, b"mine");
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn allocation_private_data(&self, device: DeviceHandle, allocation: AllocationHandle) -> Result<Vec<u8>> {
+        self.engine.allocation_private_data(device.raw(), allocation.raw())
+    }
+
+    // === the driver model ===
+
+    /// Replaces this simulator's [`DriverModel`], the reading of private
+    /// driver data by [`Simulator::create_allocations_from`] (and by the C
+    /// ABI's create calls on the process-wide simulator). Creations already
+    /// under way finish with the model they started with. A reset restores
+    /// the default ([`crate::DescModel`]), as nothing carries across one.
+    /// The model must not call back into the simulator.
+    ///
+    /// ```
+    /// use d3dkmt_sim::*;
+    /// let sim = Simulator::new(SimConfig::default().adapter_memory(4096))?;
+    /// // Allocations of the driver's own format, in system memory (no budget).
+    /// sim.set_driver_model(|r: &DriverRequest<'_>| match r.private_data {
+    ///     [b'S', pages] => Ok(DriverAllocation::new(u64::from(*pages) * 4096).placement(Placement::System)),
+    ///     _ => Err(Error::Driver(NtStatus::NOT_SUPPORTED)),
+    /// })?;
+    /// let device = sim.create_device(sim.enum_adapters(1)?[0].handle)?;
+    /// let made = sim.create_allocations_from(device, &CreateRequest::new().allocation(RawAllocation::new(b"S\x08")))?;
+    /// assert_eq!(sim.query_allocation(device, made[0])?.placement, Placement::System);
+    /// let refused = sim.create_allocations_from(device, &CreateRequest::new().allocation(RawAllocation::new(b"?")));
+    /// assert_eq!(refused.unwrap_err().status(), NtStatus::NOT_SUPPORTED);
+    /// sim.use_default_driver_model()?;
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn set_driver_model(&self, model: impl DriverModel + 'static) -> Result<()> {
+        self.engine.set_driver_model(Some(Arc::new(model)))
+    }
+
+    /// Restores the default driver model ([`crate::DescModel`]).
+    pub fn use_default_driver_model(&self) -> Result<()> {
+        self.engine.set_driver_model(None)
     }
 
     /// `D3DKMTDestroyAllocation2`: all or nothing. A locked or busy

@@ -44,6 +44,10 @@ fn every_rust_entry_point_passes_the_seam_with_its_outcome() {
     saw(CallId::CreateAllocation, status_of(&b));
     saw(CallId::DestroyAllocation, status_of(&sim.destroy_allocations(d, &[b.unwrap()])));
     saw(CallId::QueryAllocation, status_of(&sim.query_allocation(d, a)));
+    saw(CallId::QueryAllocationPrivateData, status_of(&sim.allocation_private_data(d, a)));
+    let raw = crate::CreateRequest::new().allocation(crate::RawAllocation::new(b"?"));
+    saw(CallId::CreateAllocation, status_of(&sim.create_allocations_from(d, &raw)));
+    saw(CallId::SetDriverModel, status_of(&sim.use_default_driver_model()));
     saw(CallId::Lock2, status_of(&sim.lock2(d, a)));
     saw(CallId::Unlock2, status_of(&sim.unlock2(d, a)));
     let guard = sim.lock2_guard(d, a).unwrap();

@@ -112,6 +112,7 @@ static const char *g_test = "(none)";
 static const char *status_name(NTSTATUS s) {
     switch ((uint32_t)s) {
     case 0x00000000u: return "STATUS_SUCCESS";
+    case 0xC0000008u: return "STATUS_INVALID_HANDLE";
     case 0xC000000Du: return "STATUS_INVALID_PARAMETER";
     case 0xC0000017u: return "STATUS_NO_MEMORY";
     case 0xC0000023u: return "STATUS_BUFFER_TOO_SMALL";
@@ -1606,6 +1607,152 @@ static void t_standard_allocation_existing_heap(void) {
     } else {
         CHECK(!"standard allocation created no handle");
     }
+    free(heap);
+}
+
+/* "On success hGlobalShare is written 0 (nothing is shared yet) and hResource
+ * keeps 0. A non-zero hResource that names no live resource ->
+ * STATUS_INVALID_HANDLE" -- for both flavours; device checks come first. */
+static void t_create_allocation_global_share_and_resource(void) {
+    reset_default();
+    D3DKMT_HANDLE dev = create_device(open_adapter(0));
+    SIMKMT_ALLOCATION_DESC d;
+    desc_init(&d, PAGE, 0);
+    for (int v2 = 0; v2 < 2; v2++) {
+        D3DDDI_ALLOCATIONINFO2 i2;
+        D3DDDI_ALLOCATIONINFO i1;
+        info2_init(&i2, &d);
+        info1_init(&i1, &d);
+        D3DKMT_CREATEALLOCATION ca;
+        memset(&ca, 0, sizeof ca);
+        ca.hDevice = dev;
+        ca.NumAllocations = 1;
+        if (v2) ca.pAllocationInfo2 = &i2;
+        else ca.pAllocationInfo = &i1;
+        D3DKMT_HANDLE *out = v2 ? &i2.hAllocation : &i1.hAllocation;
+#define CREATE() (v2 ? D3DKMTCreateAllocation2(&ca) : D3DKMTCreateAllocation(&ca))
+        /* Unknown hResource: INVALID_HANDLE, nothing written. */
+        ca.hResource = 0x40001000u;
+        ca.hGlobalShare = SENT_H;
+        CHECK_ST(CREATE(), STATUS_INVALID_HANDLE);
+        CHECK_EQ(*out, SENT_H);
+        CHECK_EQ(ca.hGlobalShare, SENT_H);
+        CHECK_EQ(ca.hResource, 0x40001000u);
+        /* ... also with no allocations or resource flags: it is checked first. */
+        ca.NumAllocations = 0;
+        CHECK_ST(CREATE(), STATUS_INVALID_HANDLE);
+        ca.NumAllocations = 1;
+        ca.Flags.CreateResource = 1;
+        CHECK_ST(CREATE(), STATUS_INVALID_HANDLE);
+        ca.Flags.CreateResource = 0;
+        /* A bad device beats it. */
+        ca.hDevice = 0;
+        CHECK_INV(CREATE());
+        ca.hDevice = dev;
+        /* Success: hGlobalShare written 0, hResource kept 0. */
+        ca.hResource = 0;
+        CHECK_OK(CREATE());
+        CHECK(*out != SENT_H && *out != 0);
+        CHECK_EQ(ca.hGlobalShare, 0);
+        CHECK_EQ(ca.hResource, 0);
+#undef CREATE
+    }
+    /* A removed device beats an unknown hResource. */
+    CHECK_OK(SimKmtRemoveDevice(dev, HUNG));
+    D3DDDI_ALLOCATIONINFO2 i2;
+    info2_init(&i2, &d);
+    D3DKMT_CREATEALLOCATION ca;
+    memset(&ca, 0, sizeof ca);
+    ca.hDevice = dev;
+    ca.hResource = 0x40001000u;
+    ca.hGlobalShare = SENT_H;
+    ca.NumAllocations = 1;
+    ca.pAllocationInfo2 = &i2;
+    CHECK_REMOVED(D3DKMTCreateAllocation2(&ca));
+    CHECK_EQ(i2.hAllocation, SENT_H);
+    CHECK_EQ(ca.hGlobalShare, SENT_H);
+    /* DestroyAllocation2 with a non-zero unknown hResource stays
+     * INVALID_PARAMETER (Windows: destroying a destroyed resource). */
+    D3DKMT_DESTROYALLOCATION2 da;
+    memset(&da, 0, sizeof da);
+    da.hDevice = dev;
+    da.hResource = 0x40001000u;
+    CHECK_INV(D3DKMTDestroyAllocation2(&da));
+    CHECK_OK(destroy_device(dev));
+}
+
+/* "it requires Flags.ExistingSysMem, exactly one allocation, a heap size that
+ * is a non-zero multiple of 4096, no resource-level private driver data, and a
+ * non-NULL pSystemMem; any other combination -> STATUS_INVALID_PARAMETER.
+ * Flags.ExistingSysMem without StandardAllocation -> STATUS_INVALID_PARAMETER."
+ * Each is tried alone from a valid call, which must then still succeed; a
+ * failed call writes no output and takes no budget. */
+static void t_standard_allocation_rules(void) {
+    SIMKMT_CONFIG c = cfg();
+    c.AdapterMemoryBytes = 4 * PAGE;
+    reset_to(&c);
+    D3DKMT_HANDLE dev = create_device(open_adapter(0));
+    unsigned char *heap = aligned_alloc(PAGE, 4 * PAGE);
+    CHECK(heap != NULL);
+    if (!heap) return;
+    memset(heap, 0x42, 4 * PAGE);
+    D3DKMT_CREATESTANDARDALLOCATION sa;
+    D3DDDI_ALLOCATIONINFO2 i[2];
+    D3DKMT_CREATEALLOCATION ca;
+    for (int rule = 0; rule <= 8; rule++) {
+        memset(&sa, 0, sizeof sa);
+        sa.Type = D3DKMT_STANDARDALLOCATIONTYPE_EXISTINGHEAP;
+        sa.ExistingHeapData.Size = 4 * PAGE;
+        memset(i, 0, sizeof i);
+        i[0].hAllocation = i[1].hAllocation = SENT_H;
+        i[0].pSystemMem = i[1].pSystemMem = heap;
+        memset(&ca, 0, sizeof ca);
+        ca.hDevice = dev;
+        ca.hGlobalShare = SENT_H;
+        ca.Flags.StandardAllocation = 1;
+        ca.Flags.ExistingSysMem = 1;
+        ca.pStandardAllocation = &sa;
+        ca.NumAllocations = 1;
+        ca.pAllocationInfo2 = i;
+        switch (rule) {
+        case 0: ca.Flags.ExistingSysMem = 0; break;                  /* StandardAllocation alone */
+        case 1: ca.NumAllocations = 2; break;                        /* two allocations */
+        case 2: sa.ExistingHeapData.Size = 0x1100; break;            /* not a multiple of 4096 */
+        case 3: sa.ExistingHeapData.Size = 0; break;                 /* zero */
+        case 4: ca.PrivateDriverDataSize = 64; break;                /* resource-level private data */
+        case 5: i[0].pSystemMem = NULL; break;                       /* no heap */
+        case 6: ca.pStandardAllocation = NULL; break;                /* no description */
+        case 7: sa.Type = (D3DKMT_STANDARDALLOCATIONTYPE)0; break;   /* another type */
+        case 8: ca.Flags.StandardAllocation = 0; ca.pPrivateDriverData = NULL; break; /* ExistingSysMem alone */
+        }
+        CHECK_INV(D3DKMTCreateAllocation2(&ca));
+        CHECK_EQ(i[0].hAllocation, SENT_H);
+        CHECK_EQ(i[1].hAllocation, SENT_H);
+        CHECK_EQ(ca.hGlobalShare, SENT_H);
+        CHECK_EQ(((volatile unsigned char *)heap)[0], 0x42);
+    }
+    /* The valid call still works, with the whole budget free, and writes
+     * hGlobalShare 0. */
+    memset(&sa, 0, sizeof sa);
+    sa.Type = D3DKMT_STANDARDALLOCATIONTYPE_EXISTINGHEAP;
+    sa.ExistingHeapData.Size = 4 * PAGE;
+    memset(i, 0, sizeof i);
+    i[0].hAllocation = SENT_H;
+    i[0].pSystemMem = heap;
+    memset(&ca, 0, sizeof ca);
+    ca.hDevice = dev;
+    ca.hGlobalShare = SENT_H;
+    ca.Flags.StandardAllocation = 1;
+    ca.Flags.ExistingSysMem = 1;
+    ca.pStandardAllocation = &sa;
+    ca.NumAllocations = 1;
+    ca.pAllocationInfo2 = i;
+    CHECK_OK(D3DKMTCreateAllocation2(&ca));
+    CHECK_EQ(ca.hGlobalShare, 0);
+    CHECK_EQ(ca.hResource, 0);
+    CHECK(i[0].hAllocation != SENT_H);
+    CHECK_EQ(query(dev, i[0].hAllocation).SizeInBytes, 4 * PAGE);
+    CHECK_OK(destroy_device(dev));
     free(heap);
 }
 
@@ -3849,6 +3996,8 @@ static const test_case TESTS[] = {
     T(t_system_mem_backing),
     T(t_create_allocation_v1),
     T(t_standard_allocation_existing_heap),
+    T(t_create_allocation_global_share_and_resource),
+    T(t_standard_allocation_rules),
     T(t_content_survives_lock_cycles),
     /* §5 Lock2 / Unlock2 */
     T(t_lock2_null_and_flags),

@@ -40,7 +40,9 @@ mod fixture;
 mod adapters;
 mod allocations;
 mod busy;
+mod creation;
 mod destroy;
+mod driver;
 mod faults;
 mod guard;
 mod handles;
@@ -83,6 +85,8 @@ const SECTIONS: &[Section] = sections![
     "Handles" => handles,
     "Reset" => reset,
     "Faults" => faults,
+    "Creation as Windows checks it" => creation,
+    "Driver model" => driver,
 ];
 
 /// The name of the one test that is not a row.

@@ -4,13 +4,13 @@
 use std::time::Duration;
 
 use d3dkmt_sim::{
-    status_of, AdapterHandle, AllocationDesc, AllocationHandle, DeviceHandle, ExecutionState, LockFlags, Mapping,
-    NtStatus, Pages, SimConfig, Simulator,
+    status_of, AdapterHandle, AllocationDesc, AllocationHandle, CreateFlags, CreateRequest, DeviceHandle,
+    ExecutionState, LockFlags, Mapping, NtStatus, Pages, RawAllocation, SimConfig, Simulator,
 };
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
-use crate::ops::{FencePick, Op, PageSel, PagesPick, Params};
+use crate::ops::{CreateShape, FencePick, Op, PageSel, PagesPick, Params};
 use crate::reference::{Content, Expect, Model};
 use crate::{ADAPTERS, IP, LOST, OK, PROBE};
 
@@ -30,6 +30,15 @@ pub(crate) fn ah(raw: u32) -> AllocationHandle {
 
 fn ahs(raw: &[u32]) -> Vec<AllocationHandle> {
     raw.iter().map(|&r| ah(r)).collect()
+}
+
+/// A `SIMKMT_ALLOCATION_DESC` for the default driver model.
+fn desc_bytes(size: u64, cpu_visible: bool) -> [u8; 16] {
+    let mut d = [0u8; 16];
+    d[0] = 1;
+    d[4] = u8::from(!cpu_visible);
+    d[8..].copy_from_slice(&size.to_le_bytes());
+    d
 }
 
 fn status<T>(expected: &Expect<T>) -> NtStatus {
@@ -108,6 +117,38 @@ impl Harness {
                     for (i, &r) in raw.iter().enumerate() {
                         self.check_fresh(r)?;
                         prop_assert!(!raw[..i].contains(&r));
+                    }
+                    self.model.record_allocations(d, descs, &raw);
+                }
+            }
+            Op::CreateRaw { dev, shape, descs } => {
+                let d = self.model.pick_device(dev);
+                let expected = self.model.create_raw(d, *shape, descs);
+                let bytes: Vec<[u8; 16]> = descs.iter().map(|&(size, visible)| desc_bytes(size, visible)).collect();
+                let mut request = match shape {
+                    CreateShape::Plain => CreateRequest::new(),
+                    CreateShape::UnknownResource => CreateRequest::new().resource(0x4000_1000),
+                    CreateShape::ResourceFlag(shared) => CreateRequest::new().flags(if *shared {
+                        CreateFlags::CREATE_SHARED
+                    } else {
+                        CreateFlags::CREATE_RESOURCE
+                    }),
+                    CreateShape::ExistingSysMemAlone => CreateRequest::new().flags(CreateFlags::EXISTING_SYS_MEM),
+                    CreateShape::StandardAlone => CreateRequest::new().flags(CreateFlags::STANDARD_ALLOCATION),
+                };
+                for b in &bytes {
+                    request = request.allocation(RawAllocation::new(b));
+                }
+                let got = sim.create_allocations_from(dh(d), &request);
+                prop_assert_eq!(status_of(&got), status(&expected), "{:?}", op);
+                if let Ok(handles) = got {
+                    prop_assert_eq!(handles.len(), descs.len());
+                    let raw: Vec<u32> = handles.iter().map(|h| h.raw()).collect();
+                    for (i, &r) in raw.iter().enumerate() {
+                        self.check_fresh(r)?;
+                        prop_assert!(!raw[..i].contains(&r));
+                        let kept = sim.allocation_private_data(dh(d), handles[i]);
+                        prop_assert_eq!(kept.as_deref(), Ok(&bytes[i][..]), "the private data is kept");
                     }
                     self.model.record_allocations(d, descs, &raw);
                 }

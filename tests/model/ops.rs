@@ -55,10 +55,33 @@ pub(crate) enum FencePick {
     Any(u64),
 }
 
+/// The call-level shape of a create through the raw path (abi.md §4's
+/// rules after the list): valid, or breaking one rule.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum CreateShape {
+    /// No call-level field set: each allocation's private data decides.
+    Plain,
+    /// A non-zero `hResource` (names no resource).
+    UnknownResource,
+    /// `CreateResource` or `CreateShared`.
+    ResourceFlag(bool),
+    /// `ExistingSysMem` without `StandardAllocation`.
+    ExistingSysMemAlone,
+    /// `StandardAllocation` without `ExistingSysMem` (and no description).
+    StandardAlone,
+}
+
 #[derive(Debug, Clone)]
 pub(crate) enum Op {
     CreateAllocations {
         dev: DevPick,
+        descs: Vec<(u64, bool)>,
+    },
+    /// The same through `create_allocations_from` and the default driver
+    /// model (a `SIMKMT_ALLOCATION_DESC` per allocation).
+    CreateRaw {
+        dev: DevPick,
+        shape: CreateShape,
         descs: Vec<(u64, bool)>,
     },
     DestroyAllocations {
@@ -193,6 +216,16 @@ fn fence_pick() -> impl Strategy<Value = FencePick> {
     ]
 }
 
+fn create_shape() -> impl Strategy<Value = CreateShape> {
+    prop_oneof![
+        6 => Just(CreateShape::Plain),
+        1 => Just(CreateShape::UnknownResource),
+        1 => any::<bool>().prop_map(CreateShape::ResourceFlag),
+        1 => Just(CreateShape::ExistingSysMemAlone),
+        1 => Just(CreateShape::StandardAlone),
+    ]
+}
+
 fn size() -> impl Strategy<Value = u64> {
     prop_oneof![1 => Just(0u64), 2 => 1u64..=4096, 7 => 1u64..=50_000]
 }
@@ -203,6 +236,8 @@ pub(crate) fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         110 => (dev_pick(), list((size(), prop::bool::weighted(0.9)), 3))
             .prop_map(|(dev, descs)| Op::CreateAllocations { dev, descs }),
+        40 => (dev_pick(), create_shape(), list((size(), prop::bool::weighted(0.9)), 3))
+            .prop_map(|(dev, shape, descs)| Op::CreateRaw { dev, shape, descs }),
         40 => (dev_pick(), alloc_list(3)).prop_map(|(dev, allocs)| Op::DestroyAllocations { dev, allocs }),
         150 => (dev_pick(), alloc_pick()).prop_map(|(dev, alloc)| Op::Lock2 { dev, alloc }),
         100 => (dev_pick(), alloc_pick()).prop_map(|(dev, alloc)| Op::Unlock2 { dev, alloc }),

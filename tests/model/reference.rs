@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use d3dkmt_sim::{BusyPolicy, NtStatus};
 use proptest::sample::Index;
 
-use crate::ops::{AllocPick, DevPick, Params};
+use crate::ops::{AllocPick, CreateShape, DevPick, Params};
 use crate::{
     shaped, ADAPTERS, BUSY, DR, FLAG_IGNORE_SYNC, FLAG_LOCK_ENTIRE, FLAG_READ_ONLY, FLAG_WRITE_ONLY, IP,
     NEVER_ALLOCATION, NEVER_DEVICE, NVM, RESERVED_LOCK_BITS, TMR,
@@ -199,6 +199,20 @@ impl Model {
             return Err(NVM);
         }
         Ok(())
+    }
+
+    /// A create through the raw path: after the device (live, active), a
+    /// non-zero `hResource` is INVALID_HANDLE, resource flags NOT_SUPPORTED,
+    /// `ExistingSysMem` and `StandardAllocation` apart INVALID_PARAMETER;
+    /// then as `create_allocations`.
+    pub(crate) fn create_raw(&self, device: u32, shape: CreateShape, descs: &[(u64, bool)]) -> Expect {
+        self.active_device(device)?;
+        match shape {
+            CreateShape::UnknownResource => Err(NtStatus::INVALID_HANDLE),
+            CreateShape::ResourceFlag(_) => Err(NtStatus::NOT_SUPPORTED),
+            CreateShape::ExistingSysMemAlone | CreateShape::StandardAlone => Err(IP),
+            CreateShape::Plain => self.create_allocations(device, descs),
+        }
     }
 
     pub(crate) fn record_allocations(&mut self, device: u32, descs: &[(u64, bool)], handles: &[u32]) {
