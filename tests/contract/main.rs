@@ -41,6 +41,7 @@ mod adapters;
 mod allocations;
 mod busy;
 mod destroy;
+mod enum_filter;
 mod faults;
 mod guard;
 mod handles;
@@ -83,6 +84,7 @@ const SECTIONS: &[Section] = sections![
     "Handles" => handles,
     "Reset" => reset,
     "Faults" => faults,
+    "Enumerating with a filter" => enum_filter,
 ];
 
 /// The name of the one test that is not a row.
