@@ -37,6 +37,7 @@ macro_rules! rows {
 
 mod fixture;
 
+mod adapter_queries;
 mod adapters;
 mod allocations;
 mod busy;
@@ -85,6 +86,7 @@ const SECTIONS: &[Section] = sections![
     "Reset" => reset,
     "Faults" => faults,
     "Enumerating with a filter" => enum_filter,
+    "Adapter queries" => adapter_queries,
 ];
 
 /// The name of the one test that is not a row.
