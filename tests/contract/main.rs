@@ -41,6 +41,7 @@ mod adapter_queries;
 mod adapters;
 mod allocations;
 mod busy;
+mod contexts;
 mod destroy;
 mod enum_filter;
 mod faults;
@@ -87,6 +88,7 @@ const SECTIONS: &[Section] = sections![
     "Faults" => faults,
     "Enumerating with a filter" => enum_filter,
     "Adapter queries" => adapter_queries,
+    "Contexts" => contexts,
 ];
 
 /// The name of the one test that is not a row.
