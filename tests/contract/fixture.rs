@@ -187,3 +187,27 @@ pub(crate) fn no_flags() -> LockFlags {
 pub(crate) fn return_status(status: NtStatus) -> FaultAction {
     FaultAction::ReturnStatus(status)
 }
+
+/// How far apart consecutive values of the §3 handle sequence are
+/// (`0x40000000 | n << 6`).
+pub(crate) const HANDLE_STEP: u32 = 1 << 6;
+
+/// The value of a new object: creates a device on `adapter` and destroys it
+/// again (its value is retired, and the sequence moves on by one).
+pub(crate) fn probe_handle(sim: &Simulator, adapter: AdapterHandle) -> u32 {
+    let device = sim.create_device(adapter).unwrap();
+    sim.destroy_device(device).unwrap();
+    device.raw()
+}
+
+/// Runs `calls` and asserts that they created no object of any kind: the
+/// object created after them gets the value right after the one created
+/// before them (abi.md §3: one sequence for every kind, and a failed call
+/// changes nothing). `adapter` must take a device before and after.
+#[track_caller]
+pub(crate) fn sequence_unmoved_by(sim: &Simulator, adapter: AdapterHandle, calls: impl FnOnce()) {
+    let before = probe_handle(sim, adapter);
+    calls();
+    let after = probe_handle(sim, adapter);
+    assert_eq!(after, before + HANDLE_STEP, "the calls took handles: {before:#x} then {after:#x}");
+}

@@ -37,12 +37,15 @@ macro_rules! rows {
 
 mod fixture;
 
+mod adapter_queries;
 mod adapters;
 mod allocations;
 mod busy;
+mod contexts;
 mod creation;
 mod destroy;
 mod driver;
+mod enum_filter;
 mod faults;
 mod guard;
 mod handles;
@@ -87,6 +90,9 @@ const SECTIONS: &[Section] = sections![
     "Faults" => faults,
     "Creation as Windows checks it" => creation,
     "Driver model" => driver,
+    "Enumerating with a filter" => enum_filter,
+    "Adapter queries" => adapter_queries,
+    "Contexts" => contexts,
 ];
 
 /// The name of the one test that is not a row.
