@@ -132,7 +132,7 @@ impl<'e> Allocations<'e> {
                     let mut desc = AllocationDesc::new(answer.size).placement(answer.placement);
                     desc.cpu_visible = answer.cpu_visible;
                     desc.system_memory = raw.system_memory();
-                    (desc, raw.private_data().into())
+                    (desc, mem::copy_bytes(raw.private_data()).ok_or(Error::NoMemory)?.into())
                 }
             };
             if desc.size == 0 {
@@ -350,7 +350,7 @@ fn check_call(call: &CreateCall<'_>) -> Result<()> {
 fn standard_desc(element: Element<'_>, size: u64) -> Result<(AllocationDesc, Box<[u8]>)> {
     let (memory, private_data) = match element {
         Element::Decided(desc) => (desc.system_memory, Box::default()),
-        Element::Raw(raw) => (raw.system_memory(), raw.private_data().into()),
+        Element::Raw(raw) => (raw.system_memory(), mem::copy_bytes(raw.private_data()).ok_or(Error::NoMemory)?.into()),
     };
     let memory = memory.ok_or(Error::InvalidParameter("an existing-heap allocation needs pSystemMem"))?;
     Ok((AllocationDesc::new(size).with_system_memory(memory), private_data))

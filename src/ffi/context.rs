@@ -12,7 +12,7 @@ use crate::ContextDesc;
 
 /// The description a `D3DKMT_CREATECONTEXTVIRTUAL` asks for; its private
 /// data is copied (a NULL pointer with a non-zero size is
-/// `InvalidParameter`).
+/// `InvalidParameter`; memory the host refuses for the copy, `NoMemory`).
 ///
 /// # Safety
 ///
@@ -23,17 +23,21 @@ unsafe fn decode(args: &D3DKMT_CREATECONTEXTVIRTUAL) -> Result<ContextDesc> {
     let private_data = match (args.pPrivateDriverData.is_null(), size) {
         (_, 0) => Vec::new(),
         (true, _) => return Err(Error::InvalidParameter("pPrivateDriverData is NULL with a non-zero size")),
-        // SAFETY: the caller's promise: `size` readable bytes.
-        (false, _) => unsafe { core::slice::from_raw_parts(args.pPrivateDriverData as *const u8, size) }.to_vec(),
+        (false, _) => {
+            // SAFETY: the caller's promise: `size` readable bytes.
+            let bytes = unsafe { core::slice::from_raw_parts(args.pPrivateDriverData as *const u8, size) };
+            crate::mem::copy_bytes(bytes).ok_or(Error::NoMemory)?
+        }
     };
     // SAFETY: both union members are the same 32 bits.
     let flags = unsafe { args.Flags.Anonymous.Value };
-    Ok(ContextDesc::default()
+    let mut desc = ContextDesc::default()
         .node(args.NodeOrdinal)
         .engine_affinity(args.EngineAffinity)
         .flags(flags)
-        .client_hint(args.ClientHint)
-        .private_data(&private_data))
+        .client_hint(args.ClientHint);
+    desc.private_data = private_data;
+    Ok(desc)
 }
 
 export! {

@@ -173,6 +173,15 @@ impl Mapping {
     }
 }
 
+/// A copy of caller bytes (private driver data), or `None` when the host
+/// cannot provide the memory: a caller's size never aborts the process.
+pub(crate) fn copy_bytes(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut copy = Vec::new();
+    copy.try_reserve_exact(bytes.len()).ok()?;
+    copy.extend_from_slice(bytes);
+    Some(copy)
+}
+
 /// True when a caller pointer is aligned to `align` (a power of two).
 pub(crate) fn is_aligned(ptr: *const u8, align: usize) -> bool {
     (ptr as usize) & (align - 1) == 0
