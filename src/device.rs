@@ -97,7 +97,7 @@ pub struct ContextDesc {
     /// `i`); 0 leaves the choice to the scheduler (engine 0).
     pub engine_affinity: u32,
     /// `D3DDDI_CREATECONTEXTFLAGS` as its `Value`: only
-    /// [`CONTEXT_FLAGS_KNOWN`] bits.
+    /// [`CONTEXT_FLAGS_KNOWN`](crate::context::CONTEXT_FLAGS_KNOWN) bits.
     pub flags: u32,
     /// `ClientHint` (`D3DKMT_CLIENTHINT`), recorded, not checked.
     pub client_hint: i32,
