@@ -7,7 +7,7 @@
 //! work) and
 //! the condition variable its blocked locks wait on.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use crate::adapter::LiveAdapter;
 use crate::driver::Placement;
@@ -149,13 +149,12 @@ pub(crate) struct Work {
 /// A device's state guarded by its mutex (the slow paths).
 #[derive(Default)]
 pub(crate) struct DeviceInner {
-    /// Live allocations (slot indices `n`).
-    pub(crate) allocations: HashSet<u32>,
+    /// Live allocations by slot index `n`, with what each keeps beside its
+    /// slot.
+    pub(crate) allocations: HashMap<u32, AllocationRecord>,
     /// Live contexts by slot index `n`, in order (destroyed in that
     /// order, so runs replay), with what they were created with.
     pub(crate) contexts: BTreeMap<u32, ContextDesc>,
-    /// What each live allocation keeps beside its slot, by slot index.
-    pub(crate) records: HashMap<u32, AllocationRecord>,
     /// The fence the next submission gets (starts at 1).
     pub(crate) next_fence: u64,
     /// Submitted, uncompleted work in fence order.

@@ -78,7 +78,7 @@ pub(crate) fn remove_locked(
     inner: &mut DeviceInner,
     reason: ExecutionState,
 ) {
-    let slots = || inner.allocations.iter().filter_map(|&n| allocations.0.handles.at(n));
+    let slots = || inner.allocations.keys().filter_map(|&n| allocations.0.handles.at(n));
     for slot in slots() {
         slot.mark_removed();
     }

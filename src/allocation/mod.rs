@@ -185,8 +185,7 @@ impl<'e> Allocations<'e> {
         let mut handles = Vec::with_capacity(plans.len());
         for (((desc, size, private_data), memory), (n, slot)) in plans.into_iter().zip(memories).zip(slots) {
             slot.revive_allocation(dev.raw, memory, size as usize, (size / page_size) as u32, desc.cpu_visible);
-            inner.allocations.insert(n);
-            inner.records.insert(n, AllocationRecord { placement: desc.placement, private_data });
+            inner.allocations.insert(n, AllocationRecord { placement: desc.placement, private_data });
             handles.push(AllocationHandle::from_index(n));
         }
         Ok(handles)
@@ -235,10 +234,9 @@ impl<'e> Allocations<'e> {
         let Some(slot) = self.0.handles.at(n) else { return };
         let size = slot.mapping().len() as u64;
         let (word, memory) = slot.kill_allocation();
-        inner.allocations.remove(&n);
         inner.busy.remove(&life_key(n, word.gen()));
         // System placement never took budget.
-        if inner.records.remove(&n).is_none_or(|r| r.placement == Placement::Video) {
+        if inner.allocations.remove(&n).is_none_or(|r| r.placement == Placement::Video) {
             adapter.refund(size);
         }
         drop(memory);
@@ -249,7 +247,7 @@ impl<'e> Allocations<'e> {
     pub(crate) fn destroy_all(self, adapter: &Adapter, inner: &mut DeviceInner) {
         // In slot order: retirement order decides later reuse, and runs
         // must replay.
-        let mut all: Vec<u32> = inner.allocations.iter().copied().collect();
+        let mut all: Vec<u32> = inner.allocations.keys().copied().collect();
         all.sort_unstable();
         for n in all {
             self.destroy_locked(adapter, inner, n);
@@ -263,7 +261,7 @@ impl<'e> Allocations<'e> {
         let a = self.resolve(&dev, raw)?;
         let (len, pages) = (a.slot.mapping().len() as u64, a.slot.pages());
         // Under the device lock, which creation and destruction hold.
-        let placement = dev.lock()?.records.get(&a.n).map(|r| r.placement);
+        let placement = dev.lock()?.allocations.get(&a.n).map(|r| r.placement);
         let (true, Some(placement)) = (a.slot.still(a.word), placement) else {
             return Err(Error::InvalidHandle(HandleKind::Allocation));
         };
@@ -283,7 +281,7 @@ impl<'e> Allocations<'e> {
         let dev = self.device(device)?;
         let inner = dev.lock()?;
         let a = self.resolve(&dev, raw)?;
-        let record = inner.records.get(&a.n).ok_or(Error::InvalidHandle(HandleKind::Allocation))?;
+        let record = inner.allocations.get(&a.n).ok_or(Error::InvalidHandle(HandleKind::Allocation))?;
         Ok(record.private_data.to_vec())
     }
 
