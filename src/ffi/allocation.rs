@@ -8,7 +8,7 @@ use core::ptr::addr_of_mut;
 
 use windows_sys::Wdk::Graphics::Direct3D::*;
 
-use super::args::{export, read_arg, CArray};
+use super::args::{caller_bytes, export, read_arg, CArray};
 use super::current;
 use super::types::NTSTATUS;
 use crate::allocation::{CreateCall, Element, RawAllocation, Standard};
@@ -25,20 +25,6 @@ pub const SIMKMT_ALLOCATION_FLAG_NOT_CPU_VISIBLE: u32 = DescModel::FLAG_NOT_CPU_
 /// `SIMKMT_ALLOCATION_INFO.Flags` for an allocation in system memory (not
 /// accepted in a `SIMKMT_ALLOCATION_DESC`).
 pub const SIMKMT_ALLOCATION_FLAG_SYSTEM_PLACEMENT: u32 = 0x2;
-
-/// A caller's byte buffer for the duration of a call (empty for NULL).
-///
-/// # Safety
-///
-/// A non-NULL `data` is readable for `size` bytes, unchanged, for `'a`.
-unsafe fn bytes<'a>(data: *const core::ffi::c_void, size: u32) -> &'a [u8] {
-    if data.is_null() || size == 0 {
-        &[]
-    } else {
-        // SAFETY: the function's contract.
-        unsafe { core::slice::from_raw_parts(data.cast::<u8>(), size as usize) }
-    }
-}
 
 /// The fields of `D3DDDI_ALLOCATIONINFO` and `D3DDDI_ALLOCATIONINFO2` the
 /// simulated kernel-mode driver reads and writes.
@@ -92,7 +78,7 @@ impl AllocationInfo for D3DDDI_ALLOCATIONINFO {
 unsafe fn decode_allocation<'a, I: AllocationInfo>(info: &I) -> Element<'a> {
     let (data, size) = info.private_data();
     // SAFETY: the caller's promise about the private data.
-    let mut raw = RawAllocation::new(unsafe { bytes(data, size) });
+    let mut raw = RawAllocation::new(unsafe { caller_bytes(data, size) });
     let memory = info.system_memory();
     if !memory.is_null() {
         // SAFETY: caller memory backs the allocation and stays valid until
@@ -137,7 +123,7 @@ unsafe fn create_allocation<I: AllocationInfo>(p: *mut D3DKMT_CREATEALLOCATION, 
         (&[][..], Some(unsafe { decode_standard(union.cast()) }))
     } else {
         // SAFETY: the caller's promise: the resource data is readable.
-        (unsafe { bytes(union, args.PrivateDriverDataSize) }, None)
+        (unsafe { caller_bytes(union, args.PrivateDriverDataSize) }, None)
     };
     // SAFETY: the elements the engine reads are the caller's; a NULL array
     // counts as empty (the engine then refuses the call).

@@ -26,6 +26,39 @@ pub(super) fn error_status(error: Error) -> NTSTATUS {
     error.status().0
 }
 
+/// A caller's byte buffer for the duration of a call (empty for NULL).
+///
+/// # Safety
+///
+/// A non-NULL `data` is readable for `size` bytes, unchanged, for `'a`.
+pub(super) unsafe fn caller_bytes<'a>(data: *const core::ffi::c_void, size: u32) -> &'a [u8] {
+    if data.is_null() || size == 0 {
+        &[]
+    } else {
+        // SAFETY: the function's contract.
+        unsafe { core::slice::from_raw_parts(data.cast::<u8>(), size as usize) }
+    }
+}
+
+/// [`caller_bytes`] for a buffer that must be there when its size is not 0:
+/// NULL with a non-zero size is `InvalidParameter` (`what` names the
+/// pointer).
+///
+/// # Safety
+///
+/// As [`caller_bytes`].
+pub(super) unsafe fn required_bytes<'a>(
+    data: *const core::ffi::c_void,
+    size: u32,
+    what: &'static str,
+) -> Result<&'a [u8]> {
+    if data.is_null() && size != 0 {
+        return Err(Error::InvalidParameter(what));
+    }
+    // SAFETY: the caller's promise.
+    Ok(unsafe { caller_bytes(data, size) })
+}
+
 /// Reads a C argument struct; NULL is `STATUS_INVALID_PARAMETER`.
 ///
 /// # Safety

@@ -4,7 +4,7 @@ use core::ptr::addr_of_mut;
 
 use windows_sys::Wdk::Graphics::Direct3D::*;
 
-use super::args::{export, read_arg};
+use super::args::{export, read_arg, required_bytes};
 use super::current;
 use super::types::NTSTATUS;
 use crate::error::{Error, Result};
@@ -19,16 +19,15 @@ use crate::ContextDesc;
 /// A non-NULL `pPrivateDriverData` is readable for `PrivateDriverDataSize`
 /// bytes.
 unsafe fn decode(args: &D3DKMT_CREATECONTEXTVIRTUAL) -> Result<ContextDesc> {
-    let size = args.PrivateDriverDataSize as usize;
-    let private_data = match (args.pPrivateDriverData.is_null(), size) {
-        (_, 0) => Vec::new(),
-        (true, _) => return Err(Error::InvalidParameter("pPrivateDriverData is NULL with a non-zero size")),
-        (false, _) => {
-            // SAFETY: the caller's promise: `size` readable bytes.
-            let bytes = unsafe { core::slice::from_raw_parts(args.pPrivateDriverData as *const u8, size) };
-            crate::mem::copy_bytes(bytes).ok_or(Error::NoMemory)?
-        }
-    };
+    // SAFETY: the caller's promise about the private data.
+    let bytes = unsafe {
+        required_bytes(
+            args.pPrivateDriverData,
+            args.PrivateDriverDataSize,
+            "pPrivateDriverData is NULL with a non-zero size",
+        )
+    }?;
+    let private_data = crate::mem::copy_bytes(bytes).ok_or(Error::NoMemory)?;
     // SAFETY: both union members are the same 32 bits.
     let flags = unsafe { args.Flags.Anonymous.Value };
     let mut desc = ContextDesc::default()

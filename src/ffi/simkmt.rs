@@ -6,7 +6,7 @@ use core::ptr::addr_of_mut;
 use std::time::Duration;
 
 use super::allocation::{SIMKMT_ALLOCATION_FLAG_NOT_CPU_VISIBLE, SIMKMT_ALLOCATION_FLAG_SYSTEM_PLACEMENT};
-use super::args::{export, read_arg, CArray};
+use super::args::{export, read_arg, required_bytes, CArray};
 use super::current;
 use super::types::*;
 use crate::config::{AdapterKind, AdapterProfile, HwScheduling, MAX_NODES, MAX_UMD_PRIVATE_BYTES};
@@ -105,8 +105,11 @@ unsafe fn profile_from_c(d: &SIMKMT_ADAPTER_DESC) -> Result<AdapterProfile> {
         return Err(bad("an adapter has 1..=8 nodes"));
     }
     let engines: Vec<u32> = d.EnginesPerNode[..nodes].iter().map(|&e| or(e, 1)).collect();
-    let mut profile = defaults.clone().kind(kind).hw_scheduling(hw).engines_per_node(&engines);
-    profile = profile
+    let mut profile = defaults
+        .clone()
+        .kind(kind)
+        .hw_scheduling(hw)
+        .engines_per_node(&engines)
         .ids(or(d.VendorId, defaults.vendor_id), or(d.DeviceId, defaults.device_id))
         .driver_version(or(d.DriverVersion, defaults.driver_version));
     profile.sub_vendor_id = d.SubVendorId;
@@ -117,17 +120,15 @@ unsafe fn profile_from_c(d: &SIMKMT_ADAPTER_DESC) -> Result<AdapterProfile> {
         let text = unsafe { core::ffi::CStr::from_ptr(d.pDescription) };
         profile = profile.description(text.to_str().map_err(|_| bad("the description is not UTF-8"))?);
     }
-    let size = d.UmdPrivateDataSize as usize;
-    if size > MAX_UMD_PRIVATE_BYTES {
+    // Before the blob is read (`validate` checks it again, for Rust callers).
+    if d.UmdPrivateDataSize as usize > MAX_UMD_PRIVATE_BYTES {
         return Err(bad("the UMD-private blob is at most 64 KiB"));
     }
-    if size > 0 {
-        if d.pUmdPrivateData.is_null() {
-            return Err(bad("pUmdPrivateData is NULL with a non-zero size"));
-        }
-        // SAFETY: the caller's promise: `size` readable bytes.
-        profile = profile.umd_private(unsafe { core::slice::from_raw_parts(d.pUmdPrivateData.cast::<u8>(), size) });
-    }
+    // SAFETY: the caller's promise: `UmdPrivateDataSize` readable bytes.
+    let blob = unsafe {
+        required_bytes(d.pUmdPrivateData, d.UmdPrivateDataSize, "pUmdPrivateData is NULL with a non-zero size")
+    }?;
+    profile = profile.umd_private(blob);
     profile.validate()?;
     Ok(profile)
 }
