@@ -155,6 +155,16 @@ impl DriverAllocation {
         self.placement = placement;
         self
     }
+
+    /// The same, with the `SIMKMT_ALLOCATION_FLAG_*` bits of a
+    /// `SIMKMT_ALLOCATION_DESC` or of a C interpreter's answer applied:
+    /// only `NOT_CPU_VISIBLE` is known, any other bit is `InvalidParameter`.
+    pub(crate) fn with_desc_flags(self, flags: u32) -> Result<Self> {
+        if flags & !DescModel::FLAG_NOT_CPU_VISIBLE != 0 {
+            return Err(Error::InvalidParameter("unknown SIMKMT_ALLOCATION_FLAG bits"));
+        }
+        Ok(if flags & DescModel::FLAG_NOT_CPU_VISIBLE != 0 { self.not_cpu_visible() } else { self })
+    }
 }
 
 /// The simulated kernel-mode driver's reading of private driver data: one
@@ -249,14 +259,11 @@ impl DriverModel for DescModel {
         if version != Self::VERSION {
             return Err(Error::InvalidParameter("unknown SIMKMT_ALLOCATION_DESC version"));
         }
-        if flags & !Self::FLAG_NOT_CPU_VISIBLE != 0 {
-            return Err(Error::InvalidParameter("unknown SIMKMT_ALLOCATION_FLAG bits"));
-        }
+        let answer = DriverAllocation::new(size).with_desc_flags(flags)?;
         if size == 0 {
             return Err(Error::InvalidParameter("allocation size is 0"));
         }
-        let answer = DriverAllocation::new(size);
-        Ok(if flags & Self::FLAG_NOT_CPU_VISIBLE != 0 { answer.not_cpu_visible() } else { answer })
+        Ok(answer)
     }
 }
 

@@ -3,7 +3,6 @@
 //! and `SimKmtQueryAllocationPrivateData` reads back the private data an
 //! allocation was created with.
 
-use super::allocation::SIMKMT_ALLOCATION_FLAG_NOT_CPU_VISIBLE;
 use super::args::export;
 use super::current;
 use super::types::*;
@@ -51,20 +50,12 @@ impl DriverModel for CInterpreter {
         if status < 0 {
             return Err(Error::Driver(NtStatus(status)));
         }
-        if answer.Flags & !SIMKMT_ALLOCATION_FLAG_NOT_CPU_VISIBLE != 0 {
-            return Err(Error::InvalidParameter("unknown SIMKMT_ALLOCATION_FLAG bits in the interpreter's answer"));
-        }
         let placement = match answer.Placement {
             SIMKMT_PLACEMENT_VIDEO => Placement::Video,
             SIMKMT_PLACEMENT_SYSTEM => Placement::System,
             _ => return Err(Error::InvalidParameter("unknown SIMKMT_PLACEMENT in the interpreter's answer")),
         };
-        let allocation = DriverAllocation::new(answer.SizeInBytes).placement(placement);
-        Ok(if answer.Flags & SIMKMT_ALLOCATION_FLAG_NOT_CPU_VISIBLE != 0 {
-            allocation.not_cpu_visible()
-        } else {
-            allocation
-        })
+        DriverAllocation::new(answer.SizeInBytes).with_desc_flags(answer.Flags).map(|a| a.placement(placement))
     }
 }
 
