@@ -58,7 +58,8 @@ impl<'e> Contexts<'e> {
             .engines_per_node
             .get(desc.node as usize)
             .ok_or(Error::InvalidParameter("NodeOrdinal names a node the adapter lacks"))?;
-        let known = u32::MAX.checked_shr(32 - engines).unwrap_or(u32::MAX);
+        // 1..=32 engines (the profile's range): a shift of 0..=31.
+        let known = u32::MAX >> (32 - engines);
         if desc.engine_affinity & !known != 0 {
             return Err(Error::InvalidParameter("EngineAffinity names an engine the node lacks"));
         }

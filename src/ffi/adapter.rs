@@ -243,6 +243,8 @@ export! {
                 *physical_adapter = unsafe { data.cast::<u32>().read_unaligned() };
             }
             let bytes = encode(ask(query)?);
+            // The blob's size is known only now; for the fixed-size types
+            // (checked above) this is also what bounds the copy below.
             if bytes.len() != size {
                 return Err(Error::InvalidParameter("PrivateDriverDataSize is not the size of the UMD-private data"));
             }
