@@ -92,6 +92,24 @@ impl Harness {
         Ok(())
     }
 
+    /// The handles of a successful create: one per description, each fresh
+    /// and distinct; then the model records them.
+    fn accept_created(
+        &mut self,
+        device: u32,
+        descs: &[(u64, bool)],
+        handles: &[AllocationHandle],
+    ) -> Result<(), TestCaseError> {
+        prop_assert_eq!(handles.len(), descs.len());
+        let raw: Vec<u32> = handles.iter().map(|h| h.raw()).collect();
+        for (i, &r) in raw.iter().enumerate() {
+            self.check_fresh(r)?;
+            prop_assert!(!raw[..i].contains(&r));
+        }
+        self.model.record_allocations(device, descs, &raw);
+        Ok(())
+    }
+
     fn step(&mut self, op: &Op) -> Result<(), TestCaseError> {
         let sim = &self.sim;
         match op {
@@ -112,13 +130,7 @@ impl Harness {
                 let got = sim.create_allocations(dh(d), &engine_descs);
                 prop_assert_eq!(status_of(&got), status(&expected), "{:?}", op);
                 if let Ok(handles) = got {
-                    prop_assert_eq!(handles.len(), descs.len());
-                    let raw: Vec<u32> = handles.iter().map(|h| h.raw()).collect();
-                    for (i, &r) in raw.iter().enumerate() {
-                        self.check_fresh(r)?;
-                        prop_assert!(!raw[..i].contains(&r));
-                    }
-                    self.model.record_allocations(d, descs, &raw);
+                    self.accept_created(d, descs, &handles)?;
                 }
             }
             Op::CreateRaw { dev, shape, descs } => {
@@ -142,15 +154,11 @@ impl Harness {
                 let got = sim.create_allocations_from(dh(d), &request);
                 prop_assert_eq!(status_of(&got), status(&expected), "{:?}", op);
                 if let Ok(handles) = got {
-                    prop_assert_eq!(handles.len(), descs.len());
-                    let raw: Vec<u32> = handles.iter().map(|h| h.raw()).collect();
-                    for (i, &r) in raw.iter().enumerate() {
-                        self.check_fresh(r)?;
-                        prop_assert!(!raw[..i].contains(&r));
-                        let kept = sim.allocation_private_data(dh(d), handles[i]);
-                        prop_assert_eq!(kept.as_deref(), Ok(&bytes[i][..]), "the private data is kept");
+                    for (handle, sent) in handles.iter().zip(&bytes) {
+                        let kept = sim.allocation_private_data(dh(d), *handle);
+                        prop_assert_eq!(kept.as_deref(), Ok(&sent[..]), "the private data is kept");
                     }
-                    self.model.record_allocations(d, descs, &raw);
+                    self.accept_created(d, descs, &handles)?;
                 }
             }
             Op::DestroyAllocations { dev, allocs } => {
