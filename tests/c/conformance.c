@@ -1687,6 +1687,26 @@ static void t_create_allocation_global_share_and_resource(void) {
  * Flags.ExistingSysMem without StandardAllocation -> STATUS_INVALID_PARAMETER."
  * Each is tried alone from a valid call, which must then still succeed; a
  * failed call writes no output and takes no budget. */
+/* The valid existing-heap call of t_standard_allocation_rules: one
+ * allocation of 4 pages over `heap`, with sentinel outputs. */
+static void valid_standard_call(D3DKMT_CREATESTANDARDALLOCATION *sa, D3DDDI_ALLOCATIONINFO2 i[2],
+                                D3DKMT_CREATEALLOCATION *ca, D3DKMT_HANDLE dev, void *heap) {
+    memset(sa, 0, sizeof *sa);
+    sa->Type = D3DKMT_STANDARDALLOCATIONTYPE_EXISTINGHEAP;
+    sa->ExistingHeapData.Size = 4 * PAGE;
+    memset(i, 0, 2 * sizeof i[0]);
+    i[0].hAllocation = i[1].hAllocation = SENT_H;
+    i[0].pSystemMem = i[1].pSystemMem = heap;
+    memset(ca, 0, sizeof *ca);
+    ca->hDevice = dev;
+    ca->hGlobalShare = SENT_H;
+    ca->Flags.StandardAllocation = 1;
+    ca->Flags.ExistingSysMem = 1;
+    ca->pStandardAllocation = sa;
+    ca->NumAllocations = 1;
+    ca->pAllocationInfo2 = i;
+}
+
 static void t_standard_allocation_rules(void) {
     SIMKMT_CONFIG c = cfg();
     c.AdapterMemoryBytes = 4 * PAGE;
@@ -1700,20 +1720,7 @@ static void t_standard_allocation_rules(void) {
     D3DDDI_ALLOCATIONINFO2 i[2];
     D3DKMT_CREATEALLOCATION ca;
     for (int rule = 0; rule <= 8; rule++) {
-        memset(&sa, 0, sizeof sa);
-        sa.Type = D3DKMT_STANDARDALLOCATIONTYPE_EXISTINGHEAP;
-        sa.ExistingHeapData.Size = 4 * PAGE;
-        memset(i, 0, sizeof i);
-        i[0].hAllocation = i[1].hAllocation = SENT_H;
-        i[0].pSystemMem = i[1].pSystemMem = heap;
-        memset(&ca, 0, sizeof ca);
-        ca.hDevice = dev;
-        ca.hGlobalShare = SENT_H;
-        ca.Flags.StandardAllocation = 1;
-        ca.Flags.ExistingSysMem = 1;
-        ca.pStandardAllocation = &sa;
-        ca.NumAllocations = 1;
-        ca.pAllocationInfo2 = i;
+        valid_standard_call(&sa, i, &ca, dev, heap);
         switch (rule) {
         case 0: ca.Flags.ExistingSysMem = 0; break;                  /* StandardAllocation alone */
         case 1: ca.NumAllocations = 2; break;                        /* two allocations */
@@ -1733,20 +1740,7 @@ static void t_standard_allocation_rules(void) {
     }
     /* The valid call still works, with the whole budget free, and writes
      * hGlobalShare 0. */
-    memset(&sa, 0, sizeof sa);
-    sa.Type = D3DKMT_STANDARDALLOCATIONTYPE_EXISTINGHEAP;
-    sa.ExistingHeapData.Size = 4 * PAGE;
-    memset(i, 0, sizeof i);
-    i[0].hAllocation = SENT_H;
-    i[0].pSystemMem = heap;
-    memset(&ca, 0, sizeof ca);
-    ca.hDevice = dev;
-    ca.hGlobalShare = SENT_H;
-    ca.Flags.StandardAllocation = 1;
-    ca.Flags.ExistingSysMem = 1;
-    ca.pStandardAllocation = &sa;
-    ca.NumAllocations = 1;
-    ca.pAllocationInfo2 = i;
+    valid_standard_call(&sa, i, &ca, dev, heap);
     CHECK_OK(D3DKMTCreateAllocation2(&ca));
     CHECK_EQ(ca.hGlobalShare, 0);
     CHECK_EQ(ca.hResource, 0);
