@@ -6,8 +6,8 @@
  *
  * The library (libd3dkmt_sim.so / libd3dkmt_sim.a) exports the real,
  * undecorated D3DKMT* entry points plus the SimKmt* control functions.  The
- * behaviour is specified by the normative contract (abi.md in the project's
- * shared spec); docs/c-abi.md summarises it per function.
+ * behaviour is specified by the normative contract, docs/contract.md;
+ * docs/c-library.md summarises it per function.
  *
  * ---------------------------------------------------------------------------
  * What this header declares, and how to combine it with other headers
@@ -758,7 +758,7 @@ typedef struct _D3DKMT_DESTROYALLOCATION2 {
     D3DDDICB_DESTROYALLOCATION2FLAGS Flags;
 } D3DKMT_DESTROYALLOCATION2;
 
-/* --- Adapter queries and contexts (abi.md section 10) ---------------- */
+/* --- Adapter queries and contexts (docs/contract.md section 10) ---------------- */
 
 typedef union _D3DKMT_ENUMADAPTERS_FILTER {
     D3DKMT_SIM_ANON struct {
@@ -1183,7 +1183,7 @@ typedef struct _SIMKMT_CONFIG {
 
 /* One adapter's profile: what D3DKMTQueryAdapterInfo answers and which
  * nodes and engines contexts may name.  Every zero field means its default
- * (docs/c-abi.md lists them). */
+ * (docs/c-library.md lists them). */
 typedef struct _SIMKMT_ADAPTER_DESC {
     UINT32 Size;               /* sizeof(SIMKMT_ADAPTER_DESC); smaller -> INVALID_PARAMETER */
     UINT32 Kind;               /* SIMKMT_ADAPTER_KIND_* */

@@ -203,7 +203,7 @@ where
 }
 
 /// The default model: each allocation's private data is a
-/// `SIMKMT_ALLOCATION_DESC` (abi.md §4): 16 bytes, little-endian `Version`
+/// `SIMKMT_ALLOCATION_DESC` (docs/contract.md §4): 16 bytes, little-endian `Version`
 /// (1), `Flags` (`NOT_CPU_VISIBLE` 0x1) and `SizeInBytes` (> 0). Missing or
 /// short data, another version, unknown flags or size 0 are
 /// `InvalidParameter`. Always video memory.

@@ -5,7 +5,7 @@ use crate::handle::HandleKind;
 use crate::status::NtStatus;
 
 /// Why a call failed. [`Error::status`] is the only place that turns an error
-/// into the status the contract names (`docs/c-abi.md`), so the Rust API and the C ABI
+/// into the status the contract names (`docs/c-library.md`), so the Rust API and the C ABI
 /// can never disagree.
 ///
 /// ```

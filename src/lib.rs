@@ -11,7 +11,7 @@
 //!   typed handles, [`Result`]s and the RAII [`LockGuard`];
 //! * a C ABI (the default-on `c-abi` feature) that exports the real
 //!   `D3DKMT*` symbols with Windows' struct layouts (see
-//!   `include/d3dkmt_sim.h` and `docs/c-abi.md`).
+//!   `include/d3dkmt_sim.h` and `docs/c-library.md`).
 //!
 //! Every status the simulator returns is the one the contract names, in the
 //! contract's check order, and a failed call changes nothing.
@@ -109,7 +109,7 @@ pub use mem::{Mapping, SystemMemory};
 pub use sim::Simulator;
 pub use status::NtStatus;
 
-/// The Rust examples of `docs/c-abi.md`, run as doctests.
+/// The Rust examples of `docs/c-library.md`, run as doctests.
 #[cfg(doctest)]
-#[doc = include_str!("../docs/c-abi.md")]
+#[doc = include_str!("../docs/c-library.md")]
 pub struct CAbiDocExamples;

@@ -144,7 +144,7 @@ fn header_extensions_only_mode_compiles_in_c_and_cxx() {
     header_compiles("g++", "-std=c++17", "c++", &["-DD3DKMT_SIM_EXTENSIONS_ONLY"]);
 }
 
-/// `(struct, C field name, offset)` of every abi.md §2 and §9 layout, from
+/// `(struct, C field name, offset)` of every docs/contract.md §2 and §9 layout, from
 /// the Rust types the ABI uses (windows-sys names its unions `Anonymous*`;
 /// the second column is the C member name).
 fn rust_layouts() -> Vec<(&'static str, &'static str, usize)> {
@@ -284,7 +284,7 @@ fn rust_layouts() -> Vec<(&'static str, &'static str, usize)> {
         "Reserved" = Reserved
     );
     s!(v, SIMKMT_ALLOCATION_DESC, "Version" = Version, "Flags" = Flags, "SizeInBytes" = SizeInBytes);
-    // abi.md §10: adapter queries and contexts.
+    // docs/contract.md §10: adapter queries and contexts.
     s!(v, D3DKMT_ENUMADAPTERS3, "Filter" = Filter, "NumAdapters" = NumAdapters, "pAdapters" = pAdapters);
     s!(
         v,

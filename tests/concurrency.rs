@@ -1,4 +1,4 @@
-//! Real-thread tests of the lock engine's concurrency promises (abi.md §1
+//! Real-thread tests of the lock engine's concurrency promises (docs/contract.md §1
 //! "every entry point is thread-safe", §5–§8): reference counts stay exact
 //! under contention, removal is sticky and wins every race, destroy races
 //! are memory-safe, the reference limit holds, blocked waits wake for the
@@ -48,7 +48,7 @@ fn pattern(t: usize, i: usize) -> [u8; 16] {
 /// Reads one byte of a mapping that is still mapped.
 fn peek(base: *const u8, offset: usize) -> u8 {
     // SAFETY: every caller passes the base of an allocation that is not
-    // destroyed yet and an offset inside it; abi.md §7 keeps the memory
+    // destroyed yet and an offset inside it; docs/contract.md §7 keeps the memory
     // mapped (and readable) until destroy, even after removal.
     unsafe { base.add(offset).read_volatile() }
 }

@@ -1,4 +1,4 @@
-//! Caller-supplied counts, through the C exports (abi.md §3): a count is
+//! Caller-supplied counts, through the C exports (docs/contract.md §3): a count is
 //! trusted only as far as the elements actually read. Validation goes
 //! element by element and stops at the first bad one, no entry point
 //! reserves memory or does work proportional to a count before reading the
@@ -460,7 +460,7 @@ fn destroy_allocation2_with_count(count: u32) {
             AllocationCount: count,
             ..Default::default()
         };
-        // SAFETY: abi.md §3: only the elements up to the first bad one are
+        // SAFETY: docs/contract.md §3: only the elements up to the first bad one are
         // read, and the list holds that one.
         let (status, usage) = measure(|| NtStatus(unsafe { ffi::D3DKMTDestroyAllocation2(&args) }));
         let what = format!("DestroyAllocation2(AllocationCount {count:#x}, first handle {bad:#x})");
@@ -609,7 +609,7 @@ fn enum_adapters2_with_count(count: u32) {
     let entry = D3DKMT_ADAPTERINFO { hAdapter: SENTINEL, ..Default::default() };
     let infos = Elements::new(&[entry]);
     let mut args = D3DKMT_ENUMADAPTERS2 { NumAdapters: count, pAdapters: infos.ptr() };
-    // SAFETY: abi.md §3: the simulator writes one entry per adapter (one),
+    // SAFETY: docs/contract.md §3: the simulator writes one entry per adapter (one),
     // and `pAdapters` has room for it.
     let (status, usage) = measure(|| NtStatus(unsafe { ffi::D3DKMTEnumAdapters2(&mut args) }));
     let what = format!("EnumAdapters2(NumAdapters {count:#x}) with one adapter");

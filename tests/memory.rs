@@ -1,4 +1,4 @@
-//! Lazily committed backing memory (abi.md §4): a 1 TiB allocation is
+//! Lazily committed backing memory (docs/contract.md §4): a 1 TiB allocation is
 //! created, locked, written at 512 GiB and read back while resident memory
 //! grows by less than 64 MiB; its removal loses the written page (0xDD)
 //! without committing the rest.

@@ -1,4 +1,4 @@
-//! `SimKmtReset` under load, through the C exports (abi.md §9: a reset may be
+//! `SimKmtReset` under load, through the C exports (docs/contract.md §9: a reset may be
 //! called while other threads are inside calls, is atomic with respect to
 //! them, and nothing carries across it).
 //!
@@ -387,7 +387,7 @@ fn arm_get_device_state_fault() -> NtStatus {
 // === the checks ===
 
 /// The budget is exact on every adapter of a simulator that has no device
-/// (abi.md §4, §9 "no budget used"): allocations totaling exactly the budget
+/// (docs/contract.md §4, §9 "no budget used"): allocations totaling exactly the budget
 /// succeed, one more page is `STATUS_GRAPHICS_NO_VIDEO_MEMORY`, and once
 /// they are destroyed (as a list, then with their device) the whole budget
 /// is available again.
@@ -432,7 +432,7 @@ fn available_pages(device: u32) -> usize {
 
 /// `SimKmtResetAdapter` of `victim` removes exactly the devices created on
 /// it (reason RESET) and none of the [`BYSTANDERS`] devices created on
-/// `other` before them, which stay ACTIVE (abi.md §7; §9: no device is
+/// `other` before them, which stay ACTIVE (docs/contract.md §7; §9: no device is
 /// listed under an adapter after a reset). Destroys what it created.
 fn check_reset_adapter_isolation(context: &str, victim: usize, other: usize) {
     let adapters = enum_adapters().unwrap();
@@ -471,7 +471,7 @@ fn check_reset_adapter_isolation(context: &str, victim: usize, other: usize) {
     }
 }
 
-/// A new device's state starts from nothing (abi.md §9: no lock count,
+/// A new device's state starts from nothing (docs/contract.md §9: no lock count,
 /// fence, fault or busy state carries across a reset): GetDeviceState
 /// answers ACTIVE (no fault armed before the reset fires), a new allocation
 /// has lock count 0 and is not busy, the device's first submission gets

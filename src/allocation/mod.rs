@@ -79,7 +79,7 @@ impl<'e> Allocations<'e> {
     /// in order, stopping at the first bad one, so a C caller's array is
     /// validated as the contract orders it and no more is read.
     ///
-    /// The check order (abi.md §4; `docs/c-abi.md` lists it for C):
+    /// The check order (docs/contract.md §4; `docs/c-library.md` lists it for C):
     ///
     /// 1. the device: live (`InvalidHandle`), then active (`DeviceRemoved`);
     /// 2. `hResource`: non-zero names no resource (`InvalidResourceHandle`,

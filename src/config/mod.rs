@@ -13,7 +13,7 @@ pub use self::profile::{
 use crate::error::{Error, Result};
 
 /// What Lock2 does with an allocation that submitted GPU work still uses
-/// (`docs/c-abi.md`). The legacy page lock ignores this and follows its flags.
+/// (`docs/c-library.md`). The legacy page lock ignores this and follows its flags.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum BusyPolicy {

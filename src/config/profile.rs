@@ -76,7 +76,7 @@ pub const MAX_UMD_PRIVATE_BYTES: usize = 64 << 10;
 /// What one simulated adapter reports about itself. `Default` is the
 /// built-in adapter: a render-capable GPU with one node of one engine, no
 /// hardware scheduling, a WDDM 2.7 driver (every default is listed in
-/// `docs/c-abi.md`).
+/// `docs/c-library.md`).
 ///
 /// ```
 /// use d3dkmt_sim::*;

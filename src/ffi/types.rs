@@ -1,5 +1,5 @@
 //! `#[repr(C)]` types of the `SIMKMT_` extension and compile-time checks of
-//! every layout of the contract (`docs/c-abi.md`). The D3DKMT structs come
+//! every layout of the contract (`docs/c-library.md`). The D3DKMT structs come
 //! from `windows-sys`, so their layout is Microsoft's metadata; the asserts
 //! prove it matches.
 #![allow(non_camel_case_types, non_snake_case)]
@@ -203,7 +203,7 @@ layout!(D3DDDI_ALLOCATIONINFO2, 96, hAllocation @ 0, Anonymous1 @ 8, pPrivateDri
 layout!(D3DKMT_DESTROYALLOCATION2, 24, hDevice @ 0, hResource @ 4, phAllocationList @ 8, AllocationCount @ 16,
     Flags @ 20);
 layout!(D3DKMT_GETDEVICESTATE, 56, hDevice @ 0, StateType @ 4, Anonymous @ 8);
-// abi.md §10: adapter queries and contexts.
+// docs/contract.md §10: adapter queries and contexts.
 layout!(D3DKMT_ENUMADAPTERS3, 24, Filter @ 0, NumAdapters @ 8, pAdapters @ 16);
 layout!(D3DKMT_QUERYADAPTERINFO, 24, hAdapter @ 0, Type @ 4, pPrivateDriverData @ 8, PrivateDriverDataSize @ 16);
 layout!(D3DKMT_CREATECONTEXTVIRTUAL, 40, hDevice @ 0, NodeOrdinal @ 4, EngineAffinity @ 8, Flags @ 12,

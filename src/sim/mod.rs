@@ -234,7 +234,7 @@ impl Simulator {
     /// `D3DKMTCreateAllocation2` from raw inputs: the simulator's
     /// [`DriverModel`] reads each allocation's private data (the default
     /// model, [`crate::DescModel`], a `SIMKMT_ALLOCATION_DESC`), and the
-    /// call-level fields are checked as Windows checks them (abi.md §4): a
+    /// call-level fields are checked as Windows checks them (docs/contract.md §4): a
     /// non-zero `hResource` is `InvalidResourceHandle`
     /// (`STATUS_INVALID_HANDLE`); resources and sharing are `NotSupported`;
     /// the standard existing-heap path needs `ExistingSysMem`, one

@@ -1,10 +1,10 @@
 /*
  * conformance.c - C11 conformance suite of the d3dkmt-sim C ABI.
  *
- * Derived from the normative contract (abi.md in the project's shared spec)
- * alone: every check below asserts a sentence of abi.md, and the section a
+ * Derived from the normative contract (docs/contract.md)
+ * alone: every check below asserts a sentence of docs/contract.md, and the section a
  * test group covers is named in its banner comment.  When the library and
- * abi.md disagree, the check asserts abi.md.
+ * docs/contract.md disagree, the check asserts docs/contract.md.
  *
  * Build and run (tests/c_abi.rs does this against both libraries):
  *
@@ -27,7 +27,7 @@
  *     per test and then the summary line "<N> passed, <M> failed"; the exit
  *     status is 0 only if nothing failed.
  *
- * Groups (abi.md sections):
+ * Groups (docs/contract.md sections):
  *   §2   layouts (compile-time asserts)
  *   §3   EnumAdapters2, OpenAdapterFromLuid, CloseAdapter, CreateDevice,
  *        DestroyDevice, DestroyAllocation2, GetDeviceState; handle rules
@@ -46,7 +46,7 @@
  *        details, races (limit, removal, concurrent creation), handle churn,
  *        partial fence completion while waiting, budget after removal.
  *
- * Each test's banner comment quotes the abi.md sentence it checks.
+ * Each test's banner comment quotes the docs/contract.md sentence it checks.
  *
  * Timing: waits use small WaitTimeoutMs values (and helper threads that act
  * after ~100 ms); the whole run takes about 3.5 seconds.  Timing assertions
@@ -3491,7 +3491,7 @@ static void t_threads_same_allocation(void) {
 /* Additional edge cases                                                     */
 /* ======================================================================== */
 
-/* §4 budget with huge sizes: abi.md's only desc errors are "NULL, too short,
+/* §4 budget with huge sizes: docs/contract.md's only desc errors are "NULL, too short,
  * of another version, with unknown flags or size 0", so any other size that
  * does not fit is "creating past it" → STATUS_GRAPHICS_NO_VIDEO_MEMORY, also
  * when page rounding or the sum over several descs overflows 64 bits. */

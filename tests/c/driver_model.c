@@ -1,5 +1,5 @@
 /*
- * A pluggable kernel-mode driver model, from C (docs/c-abi.md, "The driver
+ * A pluggable kernel-mode driver model, from C (docs/c-library.md, "The driver
  * model"): this program is "driver code" with its own private-data format,
  * which the simulator's default SIMKMT_ALLOCATION_DESC reader rejects. It
  * registers its own interpreter with SimKmtSetDriverModel, creates

@@ -1,5 +1,5 @@
 /*
- * kmt.c - the C conformance tests of abi.md section 10 (EnumAdapters3,
+ * kmt.c - the C conformance tests of docs/contract.md section 10 (EnumAdapters3,
  * QueryAdapterInfo, CreateContextVirtual, DestroyContext) and of the
  * per-adapter profiles of SIMKMT_CONFIG_EX.  Each test quotes or names the
  * rule it checks and starts from its own SimKmtReset.  A failing call must

@@ -13,7 +13,7 @@
  * under each of its names (e.g. D3DKMT_CREATEALLOCATION.pPrivateDriverData
  * and D3DKMT_CREATEALLOCATION.pStandardAllocation, both 32).  Array fields
  * are printed without the brackets (D3DDDI_ALLOCATIONINFO2.Reserved 56).
- * The structs of the contract's layout table (abi.md section 2) and the
+ * The structs of the contract's layout table (docs/contract.md section 2) and the
  * SIMKMT structs come first; a few helper types follow.
  *
  * Before printing, the program also checks the flag bit-fields against the
@@ -152,7 +152,7 @@ int main(void)
 {
     check_bits();
 
-    /* --- abi.md section 2 --- */
+    /* --- docs/contract.md section 2 --- */
     SIZE(D3DKMT_LOCK2);
     FIELD(D3DKMT_LOCK2, hDevice);
     FIELD(D3DKMT_LOCK2, hAllocation);
@@ -263,7 +263,7 @@ int main(void)
     FIELD(D3DKMT_GETDEVICESTATE, PageFaultState);
     FIELD(D3DKMT_GETDEVICESTATE, PresentQueueState);
 
-    /* --- SIMKMT extension (abi.md sections 4 and 9) --- */
+    /* --- SIMKMT extension (docs/contract.md sections 4 and 9) --- */
     SIZE(SIMKMT_ALLOCATION_DESC);
     FIELD(SIMKMT_ALLOCATION_DESC, Version);
     FIELD(SIMKMT_ALLOCATION_DESC, Flags);
@@ -372,7 +372,7 @@ int main(void)
     FIELD(D3DKMT_DEVICEPRESENT_QUEUE_STATE, VidPnSourceId);
     FIELD(D3DKMT_DEVICEPRESENT_QUEUE_STATE, bQueuedPresentLimitReached);
 
-    /* abi.md section 10: adapter queries and contexts. */
+    /* docs/contract.md section 10: adapter queries and contexts. */
     SIZE(D3DKMT_ENUMADAPTERS3);
     FIELD(D3DKMT_ENUMADAPTERS3, Filter);
     FIELD(D3DKMT_ENUMADAPTERS3, NumAdapters);

@@ -1,4 +1,4 @@
-//! Adapter queries (abi.md §10, `D3DKMTQueryAdapterInfo`).
+//! Adapter queries (docs/contract.md §10, `D3DKMTQueryAdapterInfo`).
 //!
 //! The rows of the section "Adapter queries" of docs/lock-states.md, one
 //! test each.

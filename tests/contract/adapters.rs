@@ -1,4 +1,4 @@
-//! Adapters and devices (abi.md §3).
+//! Adapters and devices (docs/contract.md §3).
 //!
 //! The rows of the section "Adapters and devices" of docs/lock-states.md, one test each.
 

@@ -1,4 +1,4 @@
-//! Allocations (abi.md §4).
+//! Allocations (docs/contract.md §4).
 //!
 //! The rows of the section "Allocations" of docs/lock-states.md, one test each.
 

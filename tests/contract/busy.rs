@@ -1,4 +1,4 @@
-//! Busy policies for Lock2 (abi.md §8).
+//! Busy policies for Lock2 (docs/contract.md §8).
 //!
 //! The rows of the section "Busy policies for Lock2" of docs/lock-states.md, one test each.
 

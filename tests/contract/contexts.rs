@@ -1,4 +1,4 @@
-//! Contexts (abi.md §10, `D3DKMTCreateContextVirtual` /
+//! Contexts (docs/contract.md §10, `D3DKMTCreateContextVirtual` /
 //! `D3DKMTDestroyContext`).
 //!
 //! The rows of the section "Contexts" of docs/lock-states.md, one test each.

@@ -1,4 +1,4 @@
-//! Creation as Windows checks it (abi.md §4, the rules after the list).
+//! Creation as Windows checks it (docs/contract.md §4, the rules after the list).
 //!
 //! The rows of the section "Creation as Windows checks it" of
 //! docs/lock-states.md, one test each.

@@ -1,4 +1,4 @@
-//! Destroying allocations and devices (abi.md §3).
+//! Destroying allocations and devices (docs/contract.md §3).
 //!
 //! The rows of the section "Destroying" of docs/lock-states.md, one test each.
 

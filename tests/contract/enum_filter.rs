@@ -1,4 +1,4 @@
-//! Enumerating with a filter (abi.md §10, `D3DKMTEnumAdapters3`).
+//! Enumerating with a filter (docs/contract.md §10, `D3DKMTEnumAdapters3`).
 //!
 //! The rows of the section "Enumerating with a filter" of
 //! docs/lock-states.md, one test each.

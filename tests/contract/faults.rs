@@ -1,4 +1,4 @@
-//! Faults (abi.md §9).
+//! Faults (docs/contract.md §9).
 //!
 //! The rows of the section "Faults" of docs/lock-states.md, one test each.
 

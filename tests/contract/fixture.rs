@@ -115,7 +115,7 @@ impl Fx {
     /// must fail, or calls that must do nothing) and asserts that together
     /// they changed nothing a [`Snapshot`] sees: lock counts, busy bits,
     /// device states, last fences, which handles are valid, the adapter count
-    /// (abi.md §3: a failed call changes no state).
+    /// (docs/contract.md §3: a failed call changes no state).
     #[track_caller]
     pub(crate) fn unchanged_by(&self, calls: impl FnOnce()) {
         let before = self.snapshot();
@@ -202,7 +202,7 @@ pub(crate) fn probe_handle(sim: &Simulator, adapter: AdapterHandle) -> u32 {
 
 /// Runs `calls` and asserts that they created no object of any kind: the
 /// object created after them gets the value right after the one created
-/// before them (abi.md §3: one sequence for every kind, and a failed call
+/// before them (docs/contract.md §3: one sequence for every kind, and a failed call
 /// changes nothing). `adapter` must take a device before and after.
 #[track_caller]
 pub(crate) fn sequence_unmoved_by(sim: &Simulator, adapter: AdapterHandle, calls: impl FnOnce()) {

@@ -1,4 +1,4 @@
-//! Handles (abi.md §3): Windows' local-handle shape, one sequence for every
+//! Handles (docs/contract.md §3): Windows' local-handle shape, one sequence for every
 //! kind, stale and foreign values refused.
 //!
 //! The rows of the section "Handles" of docs/lock-states.md, one test each.

@@ -1,4 +1,4 @@
-//! Legacy Lock: the check order (abi.md §6).
+//! Legacy Lock: the check order (docs/contract.md §6).
 //!
 //! The rows of the section "Legacy Lock — the check order" of docs/lock-states.md, one test each.
 

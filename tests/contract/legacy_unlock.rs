@@ -1,4 +1,4 @@
-//! Legacy Unlock (abi.md §6).
+//! Legacy Unlock (docs/contract.md §6).
 //!
 //! The rows of the section "Legacy Unlock" of docs/lock-states.md, one test each.
 

@@ -1,4 +1,4 @@
-//! Lock2: the check order (abi.md §5).
+//! Lock2: the check order (docs/contract.md §5).
 //!
 //! The rows of the section "Lock2 — the check order" of docs/lock-states.md, one test each.
 

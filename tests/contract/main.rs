@@ -59,7 +59,7 @@ mod work;
 
 /// A section of `docs/lock-states.md` and the module that holds its tests.
 struct Section {
-    /// The `## ` heading, without a trailing ` (...)` (the abi.md reference).
+    /// The `## ` heading, without a trailing ` (...)` (the docs/contract.md reference).
     title: &'static str,
     module: &'static str,
     /// The tests `rows!` defined in `module`.

@@ -1,4 +1,4 @@
-//! Device removal, adapter reset and adapter removal (abi.md §7).
+//! Device removal, adapter reset and adapter removal (docs/contract.md §7).
 //!
 //! The rows of the section "Device removal" of docs/lock-states.md, one test each.
 

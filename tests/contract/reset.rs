@@ -1,4 +1,4 @@
-//! Reset: `Simulator::reset`, the Rust form of `SimKmtReset` (abi.md §9).
+//! Reset: `Simulator::reset`, the Rust form of `SimKmtReset` (docs/contract.md §9).
 //!
 //! The rows of the section "Reset" of docs/lock-states.md, one test each.
 

@@ -1,4 +1,4 @@
-//! Unlock2 (abi.md §5).
+//! Unlock2 (docs/contract.md §5).
 //!
 //! The rows of the section "Unlock2" of docs/lock-states.md, one test each.
 

@@ -1,4 +1,4 @@
-//! GPU work and fences (abi.md §8, §9).
+//! GPU work and fences (docs/contract.md §8, §9).
 //!
 //! The rows of the section "GPU work and fences" of docs/lock-states.md, one test each.
 

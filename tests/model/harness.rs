@@ -382,13 +382,13 @@ impl Harness {
                 let ptr = (base + (p * m.page_size + PROBE) as usize) as *const u8;
                 // SAFETY: `base` is the mapping a successful lock returned for
                 // this allocation, which is still live, so its whole size
-                // stays mapped (abi.md §5 rule 8, §7); the probe offset is
+                // stays mapped (docs/contract.md §5 rule 8, §7); the probe offset is
                 // inside page `p < pages`. Nothing else runs concurrently.
                 let byte = unsafe { ptr.read_volatile() };
                 let ok = match a.content.get(&p) {
                     Some(Content::Written(v)) => byte == *v,
                     Some(Content::Lost) => byte == LOST,
-                    // abi.md §7: pages never written "may read as zero".
+                    // docs/contract.md §7: pages never written "may read as zero".
                     None if removed => byte == 0 || byte == LOST,
                     None => byte == 0,
                 };

@@ -1,11 +1,11 @@
-//! Model-based test of the lock contract (abi.md §3–§8).
+//! Model-based test of the lock contract (docs/contract.md §3–§8).
 //!
 //! proptest generates random sequences of up to 60 operations — allocation
 //! create/destroy, Lock2/Unlock2, the legacy page Lock/Unlock, GPU submit and
 //! fence completion, device and adapter removal, device create/destroy and the
 //! queries — with handles picked from live objects, destroyed ones, another
 //! device's and garbage values. Each operation runs against the simulator and
-//! against `Model`, a deliberately naive reference written from abi.md alone
+//! against `Model`, a deliberately naive reference written from docs/contract.md alone
 //! (plain maps, no engine helpers, the contract's check order spelled out
 //! rule by rule). Every returned status must match, and after every step the
 //! observable state must match too: each live allocation's lock count, busy
@@ -37,7 +37,7 @@ const BUSY: NtStatus = NtStatus::GRAPHICS_ALLOCATION_BUSY;
 const TMR: NtStatus = NtStatus::GRAPHICS_TOO_MANY_REFERENCES;
 const NVM: NtStatus = NtStatus::GRAPHICS_NO_VIDEO_MEMORY;
 
-/// abi.md §6 rule 1: the legacy lock's reserved flag bits.
+/// docs/contract.md §6 rule 1: the legacy lock's reserved flag bits.
 const RESERVED_LOCK_BITS: u32 = 0xFFFF_F800;
 const FLAG_READ_ONLY: u32 = 0x1;
 const FLAG_WRITE_ONLY: u32 = 0x2;

@@ -55,7 +55,7 @@ pub(crate) enum FencePick {
     Any(u64),
 }
 
-/// The call-level shape of a create through the raw path (abi.md §4's
+/// The call-level shape of a create through the raw path (docs/contract.md §4's
 /// rules after the list): valid, or breaking one rule.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum CreateShape {

@@ -1,4 +1,4 @@
-//! The naive reference model: written from abi.md alone, with plain maps and
+//! The naive reference model: written from docs/contract.md alone, with plain maps and
 //! the contract's check order spelled out rule by rule. It shares no code
 //! with the engine; from d3dkmt_sim it takes only the value types
 //! `NtStatus` and `BusyPolicy`.
@@ -159,7 +159,7 @@ impl Model {
 
     // --- the contract's checks ---
 
-    /// abi.md §5 rule 2 (and the same rule everywhere): a device that exists
+    /// docs/contract.md §5 rule 2 (and the same rule everywhere): a device that exists
     /// and was not destroyed. Removed devices pass.
     fn live_device(&self, device: u32) -> Expect {
         match self.devices.get(&device) {
