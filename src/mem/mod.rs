@@ -3,23 +3,21 @@
 //! storage behind the handle tables (`Slots`). Public for one helper,
 //! [`resident_bytes`]; everything else in it is the engine's.
 //!
-//! Each simulator-owned allocation is one anonymous private mapping made with
-//! `MAP_NORESERVE` (through `memmap2`): creating it reserves address space
-//! only, and the kernel commits a page the first time it is touched, so a
-//! 1 TiB allocation costs a few page-table entries until it is written.
-//! Adjacent anonymous mappings merge into one kernel VMA, so even 10^6 live
-//! allocations stay far below `vm.max_map_count`. Caller-provided memory
-//! (`pSystemMem`) is borrowed, never freed here.
+//! Each simulator-owned allocation is one [`os::Region`]: zeroed memory at
+//! a stable address that the host commits lazily, one backend per OS (the
+//! table in [`os`], and `docs/memory.md` for what "lazy" costs on each).
+//! Caller-provided memory (`pSystemMem`) is borrowed, never freed here.
 //!
 //! This module and `ffi` are the only ones allowed `unsafe`.
 #![allow(unsafe_code)]
 
 mod loss;
+mod os;
 mod slots;
 
 use std::io;
 
-use memmap2::{MmapMut, MmapOptions};
+use self::os::Region;
 
 pub(crate) use self::slots::Slots;
 
@@ -38,8 +36,8 @@ pub(crate) enum Backing {
     /// The allocation is destroyed (or not created yet).
     #[default]
     Gone,
-    /// Simulator memory: an anonymous mapping, unmapped on drop.
-    Mapped(MmapMut),
+    /// Simulator memory: a lazily committed region, released on drop.
+    Mapped(Region),
     /// Caller memory (`pSystemMem`), borrowed; the simulator reads and
     /// writes only its first `len` bytes (the size the caller asked for,
     /// which may be less than the page-rounded allocation).
@@ -54,15 +52,14 @@ pub(crate) enum Backing {
 impl Backing {
     /// Reserves `len` bytes of zeroed, lazily committed memory.
     pub(crate) fn anonymous(len: usize) -> io::Result<Backing> {
-        let map = MmapOptions::new().len(len).no_reserve_swap().map_anon()?;
-        Ok(Backing::Mapped(map))
+        Ok(Backing::Mapped(Region::new(len)?))
     }
 
     /// The address a lock hands out for this memory (0 once gone).
     pub(crate) fn base(&self) -> usize {
         match self {
             Backing::Gone => 0,
-            Backing::Mapped(map) => map.as_ptr() as usize,
+            Backing::Mapped(region) => region.as_ptr() as usize,
             Backing::Caller { base, .. } => *base,
         }
     }
@@ -70,12 +67,12 @@ impl Backing {
     /// The memory of a live backing, for as long as the borrow of `self`
     /// (the caller holds the slot's memory lock). `None` once gone.
     pub(crate) fn view(&self) -> Option<View<'_>> {
-        let (base, len) = match self {
+        let (base, len, region) = match self {
             Backing::Gone => return None,
-            Backing::Mapped(map) => (map.as_ptr() as usize, map.len()),
-            Backing::Caller { base, len } => (*base, *len),
+            Backing::Mapped(region) => (region.as_ptr() as usize, region.len(), Some(region)),
+            Backing::Caller { base, len } => (*base, *len, None),
         };
-        Some(View { base, len, _owner: core::marker::PhantomData })
+        Some(View { base, len, region })
     }
 }
 
@@ -93,7 +90,8 @@ impl std::fmt::Debug for Backing {
 pub(crate) struct View<'a> {
     base: usize,
     len: usize,
-    _owner: core::marker::PhantomData<&'a Backing>,
+    /// The simulator's own region, `None` for caller memory.
+    region: Option<&'a Region>,
 }
 
 impl View<'_> {

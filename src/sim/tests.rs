@@ -103,7 +103,7 @@ fn a_lock2_straddling_a_reset_locks_and_maps_one_allocation() {
         });
         arrived.recv().expect("the locker reaches the pause point");
         sim.engine.reset(SimConfig::default()).unwrap();
-        let _hole = memmap2::MmapOptions::new().len(4096).map_anon().unwrap();
+        let _hole = crate::mem::Backing::anonymous(4096).unwrap();
         let adapter = sim.enum_adapters(1).unwrap()[0].handle;
         let again = sim.create_device(adapter).unwrap();
         let bigger = sim.create_allocation(again, AllocationDesc::new(2 * 4096)).unwrap();
