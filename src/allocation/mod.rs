@@ -177,6 +177,9 @@ impl<'e> Allocations<'e> {
         }
 
         let mut inner = dev.lock_active()?;
+        // Room for the records before anything is taken: an insert below
+        // must not abort the process when the host is out of memory.
+        inner.allocations.try_reserve(plans.len()).map_err(|_| Error::NoMemory)?;
         adapter.charge(total)?;
         let Some(slots) = self.0.handles.issue(plans.len()) else {
             adapter.refund(total);

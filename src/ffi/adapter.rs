@@ -9,7 +9,7 @@ use windows_sys::Wdk::Graphics::Direct3D::*;
 use windows_sys::Win32::Foundation::LUID;
 
 use super::args::{export, read_arg};
-use super::current;
+use super::try_current;
 use super::types::{NTSTATUS, WCHAR};
 use crate::config::{AdapterKind, HwScheduling};
 use crate::error::{Error, Result};
@@ -28,7 +28,7 @@ unsafe fn enumerate(
     adapters: *mut D3DKMT_ADAPTERINFO,
     filter: impl FnOnce() -> Result<AdapterFilter>,
 ) -> Result<()> {
-    let engine = current().engine();
+    let engine = try_current()?.engine();
     if adapters.is_null() {
         let count = engine.enum_adapters_count(filter)?;
         // SAFETY: the caller's promise.
@@ -91,7 +91,7 @@ export! {
         // SAFETY: the caller's promise; NULL is rejected.
         let args = unsafe { read_arg(p) }?;
         let luid = Luid { low: args.AdapterLuid.LowPart, high: args.AdapterLuid.HighPart };
-        let handle = current().engine().open_adapter(luid)?;
+        let handle = try_current()?.engine().open_adapter(luid)?;
         // SAFETY: `p` is non-NULL.
         unsafe { addr_of_mut!((*p).hAdapter).write_unaligned(handle.raw()) };
         Ok(())
@@ -103,7 +103,7 @@ export! {
     fn D3DKMTCloseAdapter(p: *const D3DKMT_CLOSEADAPTER) {
         // SAFETY: the caller's promise; NULL is rejected.
         let args = unsafe { read_arg(p) }?;
-        current().engine().close_adapter(args.hAdapter)
+        try_current()?.engine().close_adapter(args.hAdapter)
     }
 }
 
@@ -229,7 +229,7 @@ export! {
         // SAFETY: the caller's promise; NULL is rejected.
         let args = unsafe { read_arg(p) }?;
         let (data, size) = (args.pPrivateDriverData.cast::<u8>(), args.PrivateDriverDataSize as usize);
-        current().engine().query_adapter_info(args.hAdapter, |ask| {
+        try_current()?.engine().query_adapter_info(args.hAdapter, |ask| {
             if data.is_null() {
                 return Err(Error::InvalidParameter("pPrivateDriverData is NULL"));
             }

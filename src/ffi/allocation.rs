@@ -9,7 +9,7 @@ use core::ptr::addr_of_mut;
 use windows_sys::Wdk::Graphics::Direct3D::*;
 
 use super::args::{caller_bytes, export, read_arg, CArray};
-use super::current;
+use super::try_current;
 use super::types::NTSTATUS;
 use crate::allocation::{CreateCall, Element, RawAllocation, Standard};
 use crate::call::Elements;
@@ -136,7 +136,7 @@ unsafe fn create_allocation<I: AllocationInfo>(p: *mut D3DKMT_CREATEALLOCATION, 
         standard,
         count: list.count(),
     };
-    let handles = current().engine().create_allocations(args.hDevice, &call, |i| {
+    let handles = try_current()?.engine().create_allocations(args.hDevice, &call, |i| {
         // SAFETY: forwarded caller promises about the element's pointers.
         Ok(unsafe { decode_allocation(&list.get(i)) })
     })?;
@@ -181,6 +181,6 @@ export! {
         let args = unsafe { read_arg(p) }?;
         // SAFETY: the elements the engine reads are the caller's.
         let list = unsafe { CArray::new(args.phAllocationList, args.AllocationCount) };
-        current().engine().destroy_allocations(args.hDevice, args.hResource, list.as_ref().map(|l| l as &dyn Elements<u32>))
+        try_current()?.engine().destroy_allocations(args.hDevice, args.hResource, list.as_ref().map(|l| l as &dyn Elements<u32>))
     }
 }

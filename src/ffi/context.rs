@@ -5,7 +5,7 @@ use core::ptr::addr_of_mut;
 use windows_sys::Wdk::Graphics::Direct3D::*;
 
 use super::args::{export, read_arg, required_bytes};
-use super::current;
+use super::try_current;
 use super::types::NTSTATUS;
 use crate::error::{Error, Result};
 use crate::ContextDesc;
@@ -45,7 +45,7 @@ export! {
         // SAFETY: the caller's promise; NULL is rejected.
         let args = unsafe { read_arg(p) }?;
         // SAFETY: the caller's promise about the private data, forwarded.
-        let context = current().engine().create_context(args.hDevice, || unsafe { decode(&args) })?;
+        let context = try_current()?.engine().create_context(args.hDevice, || unsafe { decode(&args) })?;
         // SAFETY: `p` is non-NULL.
         unsafe { addr_of_mut!((*p).hContext).write_unaligned(context.raw()) };
         Ok(())
@@ -57,6 +57,6 @@ export! {
     fn D3DKMTDestroyContext(p: *const D3DKMT_DESTROYCONTEXT) {
         // SAFETY: the caller's promise; NULL is rejected.
         let args = unsafe { read_arg(p) }?;
-        current().engine().destroy_context(args.hContext)
+        try_current()?.engine().destroy_context(args.hContext)
     }
 }

@@ -6,7 +6,7 @@ use core::ptr::{addr_of_mut, null_mut};
 use windows_sys::Wdk::Graphics::Direct3D::*;
 
 use super::args::{export, read_arg};
-use super::current;
+use super::try_current;
 use super::types::NTSTATUS;
 use crate::engine::StateQuery;
 
@@ -21,7 +21,7 @@ export! {
         let args = unsafe { read_arg(p) }?;
         // SAFETY: every bit pattern of the union is a valid u32.
         let adapter = unsafe { args.Anonymous.hAdapter };
-        let device = current().engine().create_device(adapter)?;
+        let device = try_current()?.engine().create_device(adapter)?;
         // SAFETY: `p` is non-NULL.
         unsafe {
             addr_of_mut!((*p).hDevice).write_unaligned(device.raw());
@@ -41,7 +41,7 @@ export! {
     fn D3DKMTDestroyDevice(p: *const D3DKMT_DESTROYDEVICE) {
         // SAFETY: the caller's promise; NULL is rejected.
         let args = unsafe { read_arg(p) }?;
-        current().engine().destroy_device(args.hDevice)
+        try_current()?.engine().destroy_device(args.hDevice)
     }
 }
 
@@ -55,7 +55,7 @@ export! {
         } else {
             StateQuery::Unsupported
         };
-        let state = current().engine().device_state(args.hDevice, query)?;
+        let state = try_current()?.engine().device_state(args.hDevice, query)?;
         // SAFETY: `p` is non-NULL.
         unsafe { addr_of_mut!((*p).Anonymous.ExecutionState).write_unaligned(state.to_raw() as i32) };
         Ok(())

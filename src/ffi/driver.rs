@@ -4,7 +4,7 @@
 //! allocation was created with.
 
 use super::args::export;
-use super::current;
+use super::try_current;
 use super::types::*;
 use crate::driver::{DriverAllocation, DriverModel, DriverRequest, Placement};
 use crate::error::{Error, Result};
@@ -69,7 +69,7 @@ export! {
         let model = pfnInterpret.map(|interpret| {
             std::sync::Arc::new(CInterpreter { interpret, context: pContext as usize }) as std::sync::Arc<dyn DriverModel>
         });
-        current().engine().set_driver_model(model)
+        try_current()?.engine().set_driver_model(model)
     }
 }
 
@@ -89,7 +89,7 @@ export! {
         if pSize.is_null() {
             return Err(Error::InvalidParameter("NULL argument"));
         }
-        let data = current().engine().allocation_private_data(hDevice, hAllocation)?;
+        let data = try_current()?.engine().allocation_private_data(hDevice, hAllocation)?;
         // The data came from a u32-sized C buffer or a Rust slice a create
         // call refused above u32::MAX.
         let needed = u32::try_from(data.len()).map_err(|_| Error::Internal("private data above 4 GiB"))?;

@@ -7,7 +7,7 @@ use windows_sys::Wdk::Graphics::Direct3D::*;
 
 use super::args::{error_status, export, guarded, read_arg, CArray};
 use super::types::NTSTATUS;
-use super::{current, SIM};
+use super::{try_current, SIM};
 use crate::lock::PageList;
 use crate::status::NtStatus;
 use crate::LockFlags;
@@ -52,7 +52,7 @@ unsafe fn lock2_cold(p: *mut D3DKMT_LOCK2) -> NTSTATUS {
         let args = unsafe { read_arg(p) }?;
         // SAFETY: every bit pattern of the flags union is a valid u32.
         let flags = unsafe { args.Flags.Anonymous.Value };
-        let locked = current().engine().lock2_entered(args.hDevice, args.hAllocation, flags)?;
+        let locked = try_current()?.engine().lock2_entered(args.hDevice, args.hAllocation, flags)?;
         // SAFETY: `p` is non-NULL.
         unsafe { addr_of_mut!((*p).pData).write_unaligned(locked.mapping.as_ptr().cast()) };
         Ok(())
@@ -90,7 +90,7 @@ unsafe fn unlock2_cold(p: *const D3DKMT_UNLOCK2) -> NTSTATUS {
     guarded(|| {
         // SAFETY: the caller's promise; NULL is rejected.
         let args = unsafe { read_arg(p) }?;
-        current().engine().unlock2_entered(args.hDevice, args.hAllocation, None)
+        try_current()?.engine().unlock2_entered(args.hDevice, args.hAllocation, None)
     })
 }
 
@@ -107,7 +107,7 @@ export! {
         // list is an empty one, which the engine rejects in order.
         let list = unsafe { CArray::or_empty(args.pPages, args.NumPages) };
         let pages = if whole { PageList::Entire } else { PageList::List(&list) };
-        let locked = current().engine().lock(args.hDevice, args.hAllocation, flags, pages)?;
+        let locked = try_current()?.engine().lock(args.hDevice, args.hAllocation, flags, pages)?;
         // SAFETY: `p` is non-NULL.
         unsafe { addr_of_mut!((*p).pData).write_unaligned(locked.mapping.as_ptr().cast()) };
         Ok(())
@@ -122,6 +122,6 @@ export! {
         // SAFETY: the handles the engine reads are the caller's; a NULL list
         // is an empty one, which the engine rejects.
         let list = unsafe { CArray::or_empty(args.phAllocations, args.NumAllocations) };
-        current().engine().unlock(args.hDevice, &list)
+        try_current()?.engine().unlock(args.hDevice, &list)
     }
 }

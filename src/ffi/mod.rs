@@ -55,7 +55,7 @@ pub use self::lock::*;
 pub use self::simkmt::*;
 pub use self::types::*;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::sync::OnceLock;
 use crate::{SimConfig, Simulator};
 
@@ -67,14 +67,48 @@ static SIM: OnceLock<Simulator> = OnceLock::new();
 /// let sim = d3dkmt_sim::ffi::current();
 /// assert!(sim.adapter_count() >= 1);
 /// ```
+///
+/// # Panics
+///
+/// If the simulator does not exist yet and the host refuses the memory to
+/// build it (a few pages; [`try_current`] reports that as an error
+/// instead, which is what every C entry point does).
 #[inline(always)]
 pub fn current() -> &'static Simulator {
-    SIM.get_or_init(first_use)
+    match try_current() {
+        Ok(sim) => sim,
+        Err(e) => panic!("d3dkmt-sim: the process-wide simulator cannot be built: {e}"),
+    }
 }
 
-/// Builds the process-wide simulator from `D3DKMT_SIM_CONFIG`.
+/// The process-wide simulator, built on first use from `D3DKMT_SIM_CONFIG`;
+/// [`Error::NoMemory`] (and nothing built) when the host refuses the memory
+/// for it, so a C call made under a tight memory limit fails with
+/// `STATUS_NO_MEMORY` and a later call tries again.
+///
+/// ```
+/// let sim = d3dkmt_sim::ffi::try_current()?;
+/// assert!(sim.adapter_count() >= 1);
+/// # Ok::<(), d3dkmt_sim::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::NoMemory`] as above; a malformed `D3DKMT_SIM_CONFIG` is not an
+/// error (it is reported on stderr and the built-in defaults are used).
+#[inline(always)]
+pub fn try_current() -> Result<&'static Simulator> {
+    match SIM.get() {
+        Some(sim) => Ok(sim),
+        None => first_use(),
+    }
+}
+
+/// Builds the process-wide simulator from `D3DKMT_SIM_CONFIG`. Two threads
+/// may build one each; the first to publish wins and the other's is
+/// dropped.
 #[cold]
-fn first_use() -> Simulator {
+fn first_use() -> Result<&'static Simulator> {
     let config = match std::env::var("D3DKMT_SIM_CONFIG") {
         Ok(text) => SimConfig::parse(&text).unwrap_or_else(|e| {
             report(&format!("{e}; using the built-in defaults"));
@@ -86,21 +120,26 @@ fn first_use() -> Simulator {
         }
         Err(std::env::VarError::NotPresent) => SimConfig::default(),
     };
-    Simulator::new(config).unwrap_or_else(|_| default_simulator())
+    let sim = match Simulator::new(config) {
+        Ok(sim) => sim,
+        Err(Error::NoMemory) => return Err(Error::NoMemory),
+        Err(e) => {
+            report(&format!("{e}; using the built-in defaults"));
+            Simulator::new(SimConfig::default())?
+        }
+    };
+    Ok(SIM.get_or_init(|| sim))
 }
 
-/// One line on stderr about `D3DKMT_SIM_CONFIG`; a failing stderr is ignored
-/// (this runs once, when the simulator is created).
+/// One line on stderr about `D3DKMT_SIM_CONFIG`, at most once per process
+/// (a first use that ran out of memory is retried); a failing stderr is
+/// ignored.
 fn report(message: &str) {
     use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "d3dkmt-sim: D3DKMT_SIM_CONFIG: {message}");
-}
-
-fn default_simulator() -> Simulator {
-    match Simulator::new(SimConfig::default()) {
-        Ok(sim) => sim,
-        Err(_) => unreachable!("the built-in defaults are valid"),
-    }
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = writeln!(std::io::stderr(), "d3dkmt-sim: D3DKMT_SIM_CONFIG: {message}");
+    });
 }
 
 /// Resets the process-wide simulator to `config` (what `SimKmtReset` does):
@@ -112,7 +151,7 @@ fn default_simulator() -> Simulator {
 /// assert_eq!(ffi::current().adapter_count(), 2);
 /// ```
 pub fn reset_current(config: SimConfig) -> Result<()> {
-    current().engine().reset(config)
+    try_current()?.engine().reset(config)
 }
 
 #[cfg(test)]

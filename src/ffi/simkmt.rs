@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::allocation::{SIMKMT_ALLOCATION_FLAG_NOT_CPU_VISIBLE, SIMKMT_ALLOCATION_FLAG_SYSTEM_PLACEMENT};
 use super::args::{export, read_arg, required_bytes, CArray};
-use super::current;
+use super::try_current;
 use super::types::*;
 use crate::config::{AdapterKind, AdapterProfile, HwScheduling, MAX_NODES, MAX_UMD_PRIVATE_BYTES};
 use crate::error::{Error, Result};
@@ -196,7 +196,7 @@ export! {
         // SAFETY: the handles the engine reads are the caller's; a NULL list
         // is an empty one, which the engine rejects.
         let list = unsafe { CArray::or_empty(args.phAllocations, args.NumAllocations) };
-        let fence = current().engine().submit(args.hDevice, &list)?;
+        let fence = try_current()?.engine().submit(args.hDevice, &list)?;
         // SAFETY: `p` is non-NULL.
         unsafe { addr_of_mut!((*p).FenceValue).write_unaligned(fence) };
         Ok(())
@@ -206,7 +206,7 @@ export! {
 export! {
     /// `SimKmtCompleteFence`: completes the device's work up to the value.
     fn SimKmtCompleteFence(hDevice: D3DKMT_HANDLE, FenceValue: u64) {
-        current().engine().complete_fence(hDevice, FenceValue)
+        try_current()?.engine().complete_fence(hDevice, FenceValue)
     }
 }
 
@@ -217,21 +217,21 @@ export! {
             0 => ExecutionState::Reset,
             raw => ExecutionState::from_raw(raw).ok_or(Error::InvalidParameter("not an execution state"))?,
         };
-        current().engine().remove_device(hDevice, reason)
+        try_current()?.engine().remove_device(hDevice, reason)
     }
 }
 
 export! {
     /// `SimKmtResetAdapter`: a TDR on the adapter.
     fn SimKmtResetAdapter(hAdapter: D3DKMT_HANDLE) {
-        current().engine().reset_adapter(hAdapter)
+        try_current()?.engine().reset_adapter(hAdapter)
     }
 }
 
 export! {
     /// `SimKmtRemoveAdapter`: surprise removal of the adapter.
     fn SimKmtRemoveAdapter(hAdapter: D3DKMT_HANDLE) {
-        current().engine().remove_adapter(hAdapter)
+        try_current()?.engine().remove_adapter(hAdapter)
     }
 }
 
@@ -242,7 +242,7 @@ export! {
         if pInfo.is_null() {
             return Err(Error::InvalidParameter("NULL argument"));
         }
-        let info = current().engine().query_allocation(hDevice, hAllocation)?;
+        let info = try_current()?.engine().query_allocation(hDevice, hAllocation)?;
         let out = SIMKMT_ALLOCATION_INFO {
             SizeInBytes: info.size,
             PageCount: info.page_count as u32,
@@ -272,6 +272,6 @@ export! {
         if f.Reserved != 0 {
             return Err(Error::InvalidParameter("SIMKMT_FAULT.Reserved must be 0"));
         }
-        current().engine().inject_fault(Fault::new(call, action).nth(f.Nth).count(f.Count))
+        try_current()?.engine().inject_fault(Fault::new(call, action).nth(f.Nth).count(f.Count))
     }
 }

@@ -127,11 +127,16 @@ impl<T: Default> Table<T> {
         values.into_iter().map(|n| Some((n, self.slots.get(n as usize)?))).collect()
     }
 
-    /// Returns value `n` to the sequence after its object died.
+    /// Returns value `n` to the sequence after its object died. When the
+    /// host refuses the few bytes to remember it, the value is never handed
+    /// out again (the table holds 2^24 values; a process that short of
+    /// memory loses one rather than aborting).
     pub(crate) fn retire(&self, n: u32) {
         let mut issue = self.issue.lock();
         let at = issue.created;
-        issue.retired.push_back((n, at));
+        if issue.retired.try_reserve(1).is_ok() {
+            issue.retired.push_back((n, at));
+        }
     }
 
     /// Starts the sequence over, as in a new table; the caller has retired
