@@ -48,7 +48,7 @@ static int check_summary(void) {
 }
 
 /* D3DKMTQueryAdapterInfo of `type` into `size` bytes at `data`. */
-static NTSTATUS query(D3DKMT_HANDLE adapter, KMTQUERYADAPTERINFOTYPE type, void *data, UINT size) {
+static inline NTSTATUS query(D3DKMT_HANDLE adapter, KMTQUERYADAPTERINFOTYPE type, void *data, UINT size) {
     D3DKMT_QUERYADAPTERINFO q;
     memset(&q, 0, sizeof q);
     q.hAdapter = adapter;
