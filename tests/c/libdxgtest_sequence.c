@@ -3,8 +3,8 @@
  * the smoke test of the D3DKMT path on Linux) makes, in its order, as an
  * unmodified user program makes them: only D3DKMT* entry points, no SimKmt*
  * call, the process-wide simulator as D3DKMT_SIM_CONFIG (or the defaults)
- * made it.  Written here from the documented behaviour (docs/contract.md section 10 and
- * the sequence contract.md section 7 lists), not from libdxgtest's code.
+ * made it.  Written here from the documented behaviour (docs/contract.md
+ * section 10, which also lists the sequence), not from libdxgtest's code.
  *
  * The sequence: enumerate with EnumAdapters3 and IncludeComputeOnly; query
  * each adapter for KMTQAITYPE_ADAPTERTYPE_RENDER, _PHYSICALADAPTERDEVICEIDS,
