@@ -12,10 +12,8 @@ fn root() -> &'static Path {
 #[test]
 fn cmake_package_version_is_the_crate_version() {
     let text = std::fs::read_to_string(root().join("cmake/d3dkmt_simConfigVersion.cmake")).unwrap();
-    let versions: Vec<&str> = text
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("set(PACKAGE_VERSION \"")?.strip_suffix("\")"))
-        .collect();
+    let versions: Vec<&str> =
+        text.lines().filter_map(|l| l.trim().strip_prefix("set(PACKAGE_VERSION \"")?.strip_suffix("\")")).collect();
     assert_eq!(versions, [env!("CARGO_PKG_VERSION")], "set(PACKAGE_VERSION \"...\") lines in the version file");
 }
 
