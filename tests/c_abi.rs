@@ -34,19 +34,21 @@ fn root() -> &'static Path {
 /// The directory holding the `libd3dkmt_sim.so` and `libd3dkmt_sim.a` under
 /// test, built on first use by `cargo rustc --lib --crate-type cdylib
 /// --crate-type staticlib` (the cargo that built this test, `env!("CARGO")`)
-/// with the profile and target triple of this test binary, into
-/// `<target dir>/c-libs`: a directory of its own, so the outer build's rlib
-/// and its fingerprints are left alone and its lock is not needed. The
-/// target dir is the outer build's (`CARGO_TARGET_TMPDIR` is
-/// `<target dir>/tmp`), so `CARGO_TARGET_DIR` is honoured.
+/// with this test binary's profile, into `c-libs/` beside the outer build's
+/// `tmp/` (`CARGO_TARGET_TMPDIR`: `<target dir>/tmp`, or
+/// `<target dir>/<triple>/tmp` under `--target`), so `CARGO_TARGET_DIR` is
+/// honoured. A directory of its own: the outer build's rlib and
+/// fingerprints are left alone and its lock is not needed. The libraries
+/// are built for the host, as the C compiler these tests run (`gcc`) is the
+/// host's.
 fn lib_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(build_c_libraries)
 }
 
 fn build_c_libraries() -> PathBuf {
-    let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap();
-    // This binary is <target dir>[/<triple>]/<profile dir>/deps/c_abi-<hash>.
+    let own_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap().join("c-libs");
+    // This binary is <...>/<profile dir>/deps/c_abi-<hash>.
     let exe = std::env::current_exe().unwrap();
     let profile_dir = exe.parent().and_then(Path::parent).unwrap();
     let profile_dir_name = profile_dir.file_name().unwrap().to_str().unwrap();
@@ -54,7 +56,6 @@ fn build_c_libraries() -> PathBuf {
         "debug" => "dev",
         other => other,
     };
-    let own_dir = target_dir.join("c-libs");
     let mut cmd = Command::new(env!("CARGO"));
     cmd.arg("rustc")
         .arg("--manifest-path")
@@ -63,16 +64,10 @@ fn build_c_libraries() -> PathBuf {
         .args(["--no-default-features", "--features", "c-abi", "--profile", profile])
         .arg("--target-dir")
         .arg(&own_dir)
-        .env_remove("CARGO_TARGET_DIR");
-    let mut out_dir = own_dir;
-    let triple_dir = profile_dir.parent().unwrap();
-    if triple_dir != target_dir {
-        let triple = triple_dir.file_name().unwrap();
-        cmd.arg("--target").arg(triple);
-        out_dir = out_dir.join(triple);
-    }
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("CARGO_BUILD_TARGET");
     run(&mut cmd);
-    let dir = out_dir.join(profile_dir_name);
+    let dir = own_dir.join(profile_dir_name);
     for lib in ["libd3dkmt_sim.so", "libd3dkmt_sim.a"] {
         assert!(dir.join(lib).exists(), "{lib} is not in {} after {cmd:?}", dir.display());
     }
