@@ -31,16 +31,22 @@
 #               fail line (> 3x gen_handle) fails the run.
 #   --write-baseline  write the counts of this run to the baseline file (after
 #               a change that is meant to move them; commit it with a reason).
-#   --no-build  use the existing target/release/examples/lock_loop.
+#   --no-build  use the existing lock_loop of the gate profile
+#               (<target dir>/gate/examples/lock_loop).
 #   --iters A,B the two iteration counts (default 100000,200000).
 #
 # The counts depend on the compiler: the baseline records the rustc it was
 # taken with, and a run with another one only warns (and says to re-take it).
 #
+# The binary is built with the `gate` profile (Cargo.toml: release code plus
+# line tables, the settings the baseline was taken with) into the target
+# directory cargo reports (`cargo metadata`, so CARGO_TARGET_DIR and
+# .cargo/config.toml are honoured).
+#
 # Exit status: 0 pass, 1 a fail line crossed, 2 usage or tool error.
 # Needs valgrind (installed with apt-get when missing, as root or via sudo),
 # objdump (binutils), awk and cargo. Runs in well under 2 minutes once the
-# release example is built.
+# gate-profile example is built.
 set -euo pipefail
 
 check=0
@@ -74,8 +80,9 @@ fi
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 baseline_file=$root/benches/callgrind-baseline.txt
-target_dir=${CARGO_TARGET_DIR:-$root/target}
-bin=$target_dir/release/examples/lock_loop
+target_dir=$(cd "$root" && cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+[[ -n $target_dir ]] || { echo "callgrind.sh: cannot read the target directory from cargo metadata" >&2; exit 2; }
+bin=$target_dir/gate/examples/lock_loop
 modes=(rust_raw c_abi gen_handle atomic_pair parking_lot_mutex)
 # One failing Lock2 per iteration, set up like the errors/* benches (T7).
 err_modes=(err_bad_handle err_device_removed err_busy err_at_limit)
@@ -101,7 +108,7 @@ for tool in valgrind objdump awk; do
 done
 
 if (( build )); then
-    (cd "$root" && cargo build --release --quiet --example lock_loop)
+    (cd "$root" && cargo build --profile gate --quiet --example lock_loop)
 fi
 [[ -x "$bin" ]] || { echo "callgrind.sh: $bin not built" >&2; exit 2; }
 

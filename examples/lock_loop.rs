@@ -2,8 +2,7 @@
 //! and for the per-allocation memory figure of `docs/performance.md`.
 //!
 //! ```text
-//! cargo build --release --example lock_loop
-//! target/release/examples/lock_loop <mode> <iterations>
+//! cargo run --release --example lock_loop -- <mode> <iterations>
 //! ```
 //!
 //! Modes, each one lock + one unlock per iteration on one hot allocation:

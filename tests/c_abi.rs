@@ -5,14 +5,16 @@
 //! `libd3dkmt_sim.a`; libdxgtest's call sequence
 //! (`tests/c/libdxgtest_sequence.c`) runs as an unmodified program.
 //!
-//! `cargo test` builds the library's cdylib and staticlib next to this
-//! test's binary (`target/<profile>/deps`), so these tests link exactly the
-//! code under test.
+//! The crate's `[lib]` is an rlib only (Rust users do not build the C
+//! libraries), so this test builds the cdylib and staticlib itself, from the
+//! sources under test and with this build's profile, into a target directory
+//! of its own (`lib_dir`): `cargo test` alone runs every C suite.
 #![allow(clippy::disallowed_types)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 use core::mem::{align_of, offset_of, size_of};
 use d3dkmt_sim::ffi::{
@@ -29,15 +31,45 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `target/<profile>/deps`: where `cargo test` puts the cdylib and
-/// staticlib it just built from the sources under test, next to this test's
-/// binary. (`target/<profile>` holds copies only `cargo build` refreshes,
-/// which may be stale or absent.)
-fn lib_dir() -> PathBuf {
+/// The directory holding the `libd3dkmt_sim.so` and `libd3dkmt_sim.a` under
+/// test, built on first use by `cargo rustc --lib --crate-type cdylib
+/// --crate-type staticlib` (the cargo that built this test, `env!("CARGO")`)
+/// with this test binary's profile, into `c-libs/` beside the outer build's
+/// `tmp/` (`CARGO_TARGET_TMPDIR`: `<target dir>/tmp`, or
+/// `<target dir>/<triple>/tmp` under `--target`), so `CARGO_TARGET_DIR` is
+/// honoured. A directory of its own: the outer build's rlib and
+/// fingerprints are left alone and its lock is not needed. The libraries
+/// are built for the host, as the C compiler these tests run (`gcc`) is the
+/// host's.
+fn lib_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(build_c_libraries)
+}
+
+fn build_c_libraries() -> PathBuf {
+    let own_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap().join("c-libs");
+    // This binary is <...>/<profile dir>/deps/c_abi-<hash>.
     let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().to_path_buf();
+    let profile_dir = exe.parent().and_then(Path::parent).unwrap();
+    let profile_dir_name = profile_dir.file_name().unwrap().to_str().unwrap();
+    let profile = match profile_dir_name {
+        "debug" => "dev",
+        other => other,
+    };
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.arg("rustc")
+        .arg("--manifest-path")
+        .arg(root().join("Cargo.toml"))
+        .args(["--lib", "--crate-type", "cdylib", "--crate-type", "staticlib"])
+        .args(["--no-default-features", "--features", "c-abi", "--profile", profile])
+        .arg("--target-dir")
+        .arg(&own_dir)
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("CARGO_BUILD_TARGET");
+    run(&mut cmd);
+    let dir = own_dir.join(profile_dir_name);
     for lib in ["libd3dkmt_sim.so", "libd3dkmt_sim.a"] {
-        assert!(dir.join(lib).exists(), "{lib} is not in {}: cargo test builds it there", dir.display());
+        assert!(dir.join(lib).exists(), "{lib} is not in {} after {cmd:?}", dir.display());
     }
     dir
 }
@@ -67,8 +99,8 @@ fn run(cmd: &mut Command) -> Output {
 }
 
 /// Runs a C program linked against the shared library. `cargo test` sets
-/// `LD_LIBRARY_PATH` to directories that may hold an older copy of the
-/// library (left by an earlier `cargo build`), and the loader searches it
+/// `LD_LIBRARY_PATH` to directories that may hold another copy of the
+/// library (left by an earlier `cargo rustc --crate-type cdylib`), and the loader searches it
 /// before the program's run path; without it, the program loads exactly the
 /// library it was linked against.
 fn c_program(exe: &Path) -> Command {

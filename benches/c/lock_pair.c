@@ -3,9 +3,9 @@
  * library, as a C user links it, against a bare atomic pair and across two
  * threads, all in one process.
  *
- *     cargo build --release
+ *     cargo cinstall --release --prefix "$PWD/dist" --libdir lib
  *     cc -O2 -std=c11 -pthread benches/c/lock_pair.c -Iinclude \
- *        -Ltarget/release -ld3dkmt_sim -Wl,-rpath,$PWD/target/release -o lock_pair
+ *        -L"$PWD/dist/lib" -ld3dkmt_sim -Wl,-rpath,"$PWD/dist/lib" -o lock_pair
  *     ./lock_pair            # about 10 seconds
  *     ./lock_pair 0.1        # a quick run: the time budget scales by 0.1
  *

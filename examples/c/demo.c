@@ -1,13 +1,17 @@
 /*
  * demo.c - a C program driving the simulated D3DKMT thunks, to copy from.
  *
- * Build and run from the repository root:
+ * Build and run from the repository root, against the library installed
+ * with cargo-c (`cargo install cargo-c`) into dist/:
  *
- *     cargo build --release
- *     cc examples/c/demo.c -Iinclude -Ltarget/release -ld3dkmt_sim -o demo
- *     LD_LIBRARY_PATH=target/release ./demo
+ *     cargo cinstall --release --prefix "$PWD/dist" --libdir lib
+ *     export PKG_CONFIG_PATH="$PWD/dist/lib/pkgconfig"
+ *     cc examples/c/demo.c $(pkg-config --cflags --libs d3dkmt_sim) \
+ *        -Wl,-rpath,"$PWD/dist/lib" -o demo
+ *     ./demo
  *
- * (or `make -C examples/c run`).  It walks through the lock contract the way
+ * (or `make -C examples/c run`, or with CMake: examples/c/CMakeLists.txt).
+ * It walks through the lock contract the way
  * a user-mode driver meets it: open an adapter, create a device and an
  * allocation, Lock2/Unlock2 it, see it busy while simulated GPU work runs,
  * hit the lock-reference limit, and survive a TDR.  Each call's NTSTATUS is

@@ -6,10 +6,11 @@
  * test group covers is named in its banner comment.  When the library and
  * docs/contract.md disagree, the check asserts docs/contract.md.
  *
- * Build and run (tests/c_abi.rs does this against both libraries):
+ * Build and run (tests/c_abi.rs does this against both libraries, which it
+ * builds into <target dir>/c-libs/<profile>/), e.g. against an install:
  *
  *     gcc -std=c11 -Wall -Wextra -Werror -O1 -g -pthread -Iinclude \
- *         tests/c/conformance.c -Ltarget/debug -ld3dkmt_sim
+ *         tests/c/conformance.c $(pkg-config --cflags --libs d3dkmt_sim)
  *
  * Structure
  * ---------

@@ -25,7 +25,8 @@ mkdir -p "$out/inc/dxg"
 cp "$libdxg"/include/*.h "$out/inc/dxg/"
 flags=(-std=c++17 -w -D_LINUX_ -I"$dx" -I"$dx/wsl/stubs" -I"$out/inc" -I"$out/inc/dxg" -Iinclude -pthread)
 
-cargo build --release --quiet
+# The crate's [lib] is an rlib only: ask for the cdylib.
+cargo rustc --release --quiet --lib --crate-type cdylib
 lib=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release
 
 g++ "${flags[@]}" "$libdxgtest/src/main.cpp" -L"$lib" -ld3dkmt_sim -Wl,-rpath,"$lib" -o "$out/libdxgtest"
