@@ -61,7 +61,7 @@ if ((${#missing[@]})); then
     echo "installing ${missing[*]} with apt-get"
     apt_install "${missing[@]}"
 fi
-if ! cargo cinstall --version >/dev/null 2>&1; then
+if ! cargo cinstall --version 2>/dev/null | grep -q "^cargo-c 0\.10\."; then
     echo "cargo-c missing: cargo install cargo-c --version $CARGO_C_VERSION --locked"
     t0=$SECONDS
     cargo install cargo-c --version "$CARGO_C_VERSION" --locked

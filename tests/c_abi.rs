@@ -497,6 +497,36 @@ fn c_checks(source: &str, link: Link, args: &[&str], env: &[(&str, &str)]) -> St
     stdout
 }
 
+/// An unmodified C program that uses the default simulator under a real
+/// `ulimit -v 300000` (docs/memory.md): creation fails with
+/// `STATUS_NO_MEMORY`, never a crash or `STATUS_INTERNAL_ERROR`, and the
+/// simulator stays usable. Against both libraries.
+#[test]
+#[cfg(unix)] // `ulimit -v` is a POSIX shell's; Windows has no per-process address-space limit to set.
+fn c_program_under_a_memory_limit_gets_no_memory_and_carries_on() {
+    for link in [Link::Shared, Link::Static] {
+        let dir = scratch("oom");
+        let exe = build_c(&["tests/c/oom.c"], &dir.join("oom"), link);
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg("ulimit -v 300000 && exec \"$0\"")
+            .arg(&exe)
+            .env_remove("LD_LIBRARY_PATH")
+            .env_remove("D3DKMT_SIM_CONFIG")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        println!("{stdout}");
+        assert!(
+            out.status.success(),
+            "oom.c failed ({}):\n{stdout}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains("allocations: 0xC0000017"), "the limit, not the budget, refused: {stdout}");
+    }
+}
+
 #[test]
 fn c_adapter_queries_and_contexts_pass_against_both_libraries() {
     c_checks("tests/c/kmt.c", Link::Shared, &[], &[]);

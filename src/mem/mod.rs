@@ -3,9 +3,10 @@
 //! storage behind the handle tables (`Slots`). Public for one helper,
 //! [`resident_bytes`]; everything else in it is the engine's.
 //!
-//! Each simulator-owned allocation is one [`os::Region`]: zeroed memory at
-//! a stable address that the host commits lazily, one backend per OS (the
-//! table in [`os`], and `docs/memory.md` for what "lazy" costs on each).
+//! Each simulator-owned allocation is one region of the host's virtual
+//! memory: zeroed, at a stable address, committed lazily, from one backend
+//! per OS (`os`, whose table says which; `docs/memory.md` says what "lazy"
+//! costs on each).
 //! Caller-provided memory (`pSystemMem`) is borrowed, never freed here.
 //!
 //! This module and `ffi` are the only ones allowed `unsafe`.
