@@ -1,9 +1,9 @@
 /*
  * bcryptprimitives.c - a stand-in bcryptprimitives.dll for Wine 8, for CI.
  *
- * Rust's standard library (1.78 and later) on Windows takes its random
- * bytes (HashMap seeds) from ProcessPrng in bcryptprimitives.dll, which
- * Windows 10 and later have but Wine before 9.x does not: without it every
+ * Rust's standard library on Windows takes its random bytes (HashMap
+ * seeds) from ProcessPrng in bcryptprimitives.dll, which Windows 10 and
+ * later have but Wine 8 (Debian 12's) does not: without it every
  * Rust-built exe and DLL, d3dkmt_sim.dll included, fails to load under
  * Wine 8 (c0000135).  This exports that one function on top of
  * RtlGenRandom (advapi32's SystemFunction036), which Wine has.
