@@ -142,6 +142,9 @@ fn baseline(c: &mut Criterion) {
         })
     });
 
+    // A raw system call through libc, a Unix-only dependency: Windows has no
+    // stable system-call interface to time.
+    #[cfg(unix)]
     g.bench_function("syscall_getpid", |b| {
         // SAFETY: getpid has no arguments and no preconditions; the raw
         // syscall bypasses any libc-side caching.

@@ -78,7 +78,21 @@
 #include <stdint.h>
 
 #if defined(_WIN32) && !defined(D3DKMT_SIM_NO_WINDOWS_H)
+#if !defined(STATUS_WAIT_0) && !defined(WIN32_NO_STATUS)
+/* winnt.h defines STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER and
+ * STATUS_NO_MEMORY as DWORDs (exception codes), and ntstatus.h all of them as
+ * NTSTATUS; the two clash unless windows.h is read under WIN32_NO_STATUS.
+ * When no status code is defined yet (STATUS_WAIT_0 is winnt.h's first and
+ * ntstatus.h's too), this header does the usual dance, so every STATUS_*
+ * code is an NTSTATUS.  After a plain <windows.h> those three stay DWORDs:
+ * equal values, but C's -Wsign-compare warns on NTSTATUS == DWORD. */
+#define WIN32_NO_STATUS
 #include <windows.h>
+#undef WIN32_NO_STATUS
+#include <ntstatus.h>
+#else
+#include <windows.h>
+#endif
 #endif
 
 /* ------------------------------------------------------------------------ */

@@ -77,7 +77,7 @@ int main(void)
     step("D3DKMTEnumAdapters2 (count only)", D3DKMTEnumAdapters2(&enumerate), STATUS_SUCCESS);
     enumerate.pAdapters = adapters;
     step("D3DKMTEnumAdapters2", D3DKMTEnumAdapters2(&enumerate), STATUS_SUCCESS);
-    printf("    %u adapter(s); the first has LUID %08X:%08X\n", enumerate.NumAdapters,
+    printf("    %u adapter(s); the first has LUID %08X:%08X\n", (unsigned)enumerate.NumAdapters,
            (unsigned)adapters[0].AdapterLuid.HighPart, (unsigned)adapters[0].AdapterLuid.LowPart);
 
     D3DKMT_CREATEDEVICE create_device;

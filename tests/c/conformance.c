@@ -217,6 +217,18 @@ static void sleep_ms(unsigned ms) {
     }
 }
 
+/* C11's aligned_alloc, and the free that matches it: the Windows C runtimes
+ * (msvcrt under MinGW, the UCRT) have no aligned_alloc, and memory from their
+ * _aligned_malloc must be released with _aligned_free. */
+#if defined(_WIN32)
+#include <malloc.h>
+#define page_alloc(align, size) _aligned_malloc((size), (align))
+#define page_free(p) _aligned_free(p)
+#else
+#define page_alloc(align, size) aligned_alloc((align), (size))
+#define page_free(p) free(p)
+#endif
+
 /* Number of bytes in [p, p+n) that differ from v. */
 static size_t count_not(const volatile unsigned char *p, size_t n, unsigned char v) {
     size_t bad = 0;
@@ -1422,7 +1434,7 @@ static void t_system_mem_backing(void) {
     reset_to(&c);
     D3DKMT_HANDLE a = open_adapter(0);
     D3DKMT_HANDLE dev = create_device(a);
-    unsigned char *mem = aligned_alloc(PAGE, 4 * PAGE);
+    unsigned char *mem = page_alloc(PAGE, 4 * PAGE);
     CHECK(mem != NULL);
     if (!mem) return;
     memset(mem, 0x3C, 4 * PAGE);
@@ -1462,14 +1474,14 @@ static void t_system_mem_backing(void) {
     CHECK_OK(SimKmtRemoveDevice(dev, 0));
     CHECK_EQ(count_not(mem + 100, 50, 0xDD), 0);
     CHECK_OK(destroy_device(dev));
-    free(mem);
+    page_free(mem);
 
     /* With a 64 KiB page size, 4 KiB alignment is not enough. */
     c = cfg();
     c.PageSize = 65536;
     reset_to(&c);
     dev = create_device(open_adapter(0));
-    mem = aligned_alloc(65536, 2 * 65536);
+    mem = page_alloc(65536, 2 * 65536);
     CHECK(mem != NULL);
     if (!mem) return;
     desc_init(&d, 65536, 0);
@@ -1483,7 +1495,7 @@ static void t_system_mem_backing(void) {
     CHECK_OK(lock2(dev, i.hAllocation, &p));
     CHECK_PTR(p, mem);
     CHECK_OK(destroy_device(dev));
-    free(mem);
+    page_free(mem);
 }
 
 /* "D3DKMTCreateAllocation: the same D3DKMT_CREATEALLOCATION, but reads
@@ -1553,7 +1565,7 @@ static void t_create_allocation_v1(void) {
     CHECK_EQ(i[0].hAllocation, SENT_H);
 
     /* pSystemMem through the 40-byte info */
-    unsigned char *mem = aligned_alloc(PAGE, 2 * PAGE);
+    unsigned char *mem = page_alloc(PAGE, 2 * PAGE);
     CHECK(mem != NULL);
     if (!mem) return;
     desc_init(&d[0], 2 * PAGE, 0);
@@ -1567,7 +1579,7 @@ static void t_create_allocation_v1(void) {
     CHECK_OK(lock2(dev, i[0].hAllocation, &p));
     CHECK_PTR(p, mem);
     CHECK_OK(destroy_device(dev));
-    free(mem);
+    page_free(mem);
 }
 
 /* "The standard-allocation path (Flags.StandardAllocation with an existing-heap
@@ -1576,7 +1588,7 @@ static void t_standard_allocation_existing_heap(void) {
     reset_default();
     D3DKMT_HANDLE dev = create_device(open_adapter(0));
     size_t size = 16 * PAGE;
-    unsigned char *heap = aligned_alloc(PAGE, size);
+    unsigned char *heap = page_alloc(PAGE, size);
     CHECK(heap != NULL);
     if (!heap) return;
     memset(heap, 0x42, size);
@@ -1608,7 +1620,7 @@ static void t_standard_allocation_existing_heap(void) {
     } else {
         CHECK(!"standard allocation created no handle");
     }
-    free(heap);
+    page_free(heap);
 }
 
 /* "On success hGlobalShare is written 0 (nothing is shared yet) and hResource
@@ -1713,7 +1725,7 @@ static void t_standard_allocation_rules(void) {
     c.AdapterMemoryBytes = 4 * PAGE;
     reset_to(&c);
     D3DKMT_HANDLE dev = create_device(open_adapter(0));
-    unsigned char *heap = aligned_alloc(PAGE, 4 * PAGE);
+    unsigned char *heap = page_alloc(PAGE, 4 * PAGE);
     CHECK(heap != NULL);
     if (!heap) return;
     memset(heap, 0x42, 4 * PAGE);
@@ -1748,7 +1760,7 @@ static void t_standard_allocation_rules(void) {
     CHECK(i[0].hAllocation != SENT_H);
     CHECK_EQ(query(dev, i[0].hAllocation).SizeInBytes, 4 * PAGE);
     CHECK_OK(destroy_device(dev));
-    free(heap);
+    page_free(heap);
 }
 
 /* "real backing memory that keeps its content across lock cycles for as long
