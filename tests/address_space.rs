@@ -11,8 +11,6 @@
 //! executable, filtered to one ignored test), so a wrong answer (an abort,
 //! a fault) ends the child, not this test.
 
-use std::process::Command;
-
 use d3dkmt_sim::{AllocationDesc, Error, NtStatus, SimConfig, Simulator};
 
 const MIB: u64 = 1 << 20;
@@ -26,18 +24,21 @@ fn address_space() -> Option<u64> {
 
 #[test]
 fn an_empty_simulator_reserves_at_most_64_mib_and_a_thousand_fit_in_one_process() {
-    // Only Linux reports a process's reserved address space cheaply.
-    let Some(before) = address_space() else {
+    // Only Linux reports a process's reserved address space cheaply;
+    // elsewhere the thousand simulators still run, unmeasured.
+    let before = address_space();
+    if before.is_none() {
         eprintln!("no /proc/self/status VmSize on this host: address space is not measured");
-        return;
-    };
+    }
     let one = Simulator::new(SimConfig::default()).unwrap();
-    let grown = address_space().unwrap().saturating_sub(before);
-    assert!(grown <= 64 * MIB, "one empty simulator reserved {} MiB", grown / MIB);
+    if let (Some(before), Some(after)) = (before, address_space()) {
+        let grown = after.saturating_sub(before);
+        assert!(grown <= 64 * MIB, "one empty simulator reserved {} MiB", grown / MIB);
+    }
 
     // A thousand at once, each used: enumerate, a device, an allocation,
     // a lock that writes and a second lock that reads it back.
-    let before_many = address_space().unwrap();
+    let before_many = address_space();
     let mut sims = Vec::new();
     for i in 0..1000u32 {
         let sim = Simulator::new(SimConfig::default()).unwrap_or_else(|e| panic!("simulator {i}: {e}"));
@@ -47,8 +48,10 @@ fn an_empty_simulator_reserves_at_most_64_mib_and_a_thousand_fit_in_one_process(
         sim.lock2_guard(device, alloc).unwrap().write_at(0, &i.to_le_bytes()).unwrap();
         sims.push((sim, device, alloc));
     }
-    let per_sim = address_space().unwrap().saturating_sub(before_many) / 1000;
-    assert!(per_sim <= 64 * MIB, "a used simulator holds {} MiB of address space", per_sim / MIB);
+    if let (Some(before), Some(after)) = (before_many, address_space()) {
+        let per_sim = after.saturating_sub(before) / 1000;
+        assert!(per_sim <= 64 * MIB, "a used simulator holds {} MiB of address space", per_sim / MIB);
+    }
     for (i, (sim, device, alloc)) in sims.iter().enumerate() {
         let mut back = [0u8; 4];
         sim.lock2_guard(*device, *alloc).unwrap().read_at(0, &mut back).unwrap();
@@ -61,9 +64,10 @@ fn an_empty_simulator_reserves_at_most_64_mib_and_a_thousand_fit_in_one_process(
 /// Runs the ignored test `name` of this binary in a child process under
 /// `ulimit -v <kib>`; returns its combined output, failing if the child did
 /// not exit with success.
+#[cfg(unix)]
 fn run_limited(name: &str, kib: u64) -> String {
     let exe = std::env::current_exe().unwrap();
-    let out = Command::new("sh")
+    let out = std::process::Command::new("sh")
         .arg("-c")
         .arg(format!("ulimit -v {kib} && exec \"$0\" --exact {name} --ignored --nocapture --test-threads=1"))
         .arg(exe)
