@@ -10,56 +10,37 @@ use core::ptr::NonNull;
 use std::alloc::Layout;
 use std::io;
 
-/// A zeroed heap block, freed on drop.
-pub(crate) struct Region {
-    base: NonNull<u8>,
-    layout: Layout,
-}
-
-// SAFETY: the region owns its block and exposes it only through raw
-// addresses; moving or sharing the owner across threads is sound.
-unsafe impl Send for Region {}
-// SAFETY: as above.
-unsafe impl Sync for Region {}
-
 const PAGE: usize = 4096;
 
-impl Region {
-    /// Allocates `len` (> 0) zeroed bytes aligned to a page.
-    pub(crate) fn new(len: usize) -> io::Result<Region> {
-        let layout = Layout::from_size_align(len, PAGE).map_err(|_| io::ErrorKind::OutOfMemory)?;
-        if len == 0 {
-            return Err(io::ErrorKind::InvalidInput.into());
-        }
-        // SAFETY: the layout has a non-zero size.
-        let base = unsafe { std::alloc::alloc_zeroed(layout) };
-        let base = NonNull::new(base).ok_or(io::ErrorKind::OutOfMemory)?;
-        Ok(Region { base, layout })
-    }
-
-    /// The first byte.
-    pub(crate) fn as_ptr(&self) -> *mut u8 {
-        self.base.as_ptr()
-    }
-
-    /// The length given to [`Region::new`].
-    pub(crate) fn len(&self) -> usize {
-        self.layout.size()
-    }
+/// A zeroed, page-aligned heap block of `len` (> 0) bytes.
+pub(super) fn reserve(len: usize) -> io::Result<NonNull<u8>> {
+    let layout = Layout::from_size_align(len, PAGE).map_err(|_| io::ErrorKind::OutOfMemory)?;
+    // SAFETY: the layout has a non-zero size (Region::new refuses 0).
+    let base = unsafe { std::alloc::alloc_zeroed(layout) };
+    NonNull::new(base).ok_or_else(|| io::ErrorKind::OutOfMemory.into())
 }
 
-impl Drop for Region {
-    fn drop(&mut self) {
-        // SAFETY: allocated in `new` with this layout, freed once.
-        unsafe { std::alloc::dealloc(self.base.as_ptr(), self.layout) };
-    }
+/// Frees what [`reserve`] allocated.
+///
+/// # Safety
+///
+/// `base` and `len` are a block [`reserve`] returned, freed once.
+pub(super) unsafe fn release(base: NonNull<u8>, len: usize) {
+    // SAFETY: the caller's promise: the layout `reserve` used, which it
+    // could build, so it is valid.
+    unsafe { std::alloc::dealloc(base.as_ptr(), Layout::from_size_align_unchecked(len, PAGE)) };
 }
 
 pub(super) fn page_size() -> usize {
     PAGE
 }
 
-pub(super) fn written_pages(_region: Option<&Region>, _base: usize, len: usize, visit: &mut dyn FnMut(usize, usize)) {
+pub(super) fn written_pages(
+    _region: Option<&super::Region>,
+    _base: usize,
+    len: usize,
+    visit: &mut dyn FnMut(usize, usize),
+) {
     let pages = len.div_ceil(super::page_size());
     if pages > 0 {
         visit(0, pages);

@@ -28,7 +28,48 @@ mod heap;
 #[cfg(any(miri, not(any(unix, windows))))]
 use heap as imp;
 
-pub(crate) use imp::Region;
+/// A zeroed, lazily committed, page-aligned block of `len` bytes the
+/// simulator owns, at an address that never moves; released on drop. The
+/// backend decides how it is reserved and released.
+pub(crate) struct Region {
+    base: core::ptr::NonNull<u8>,
+    len: usize,
+}
+
+// SAFETY: the region owns its memory and exposes it only through raw
+// addresses; moving or sharing the owner across threads is sound.
+unsafe impl Send for Region {}
+// SAFETY: as above; `&Region` gives no access to the bytes.
+unsafe impl Sync for Region {}
+
+impl Region {
+    /// Reserves `len` bytes of zeroed, lazily committed memory; the host's
+    /// error when it refuses (or `InvalidInput` for 0).
+    pub(crate) fn new(len: usize) -> std::io::Result<Region> {
+        if len == 0 {
+            return Err(std::io::ErrorKind::InvalidInput.into());
+        }
+        Ok(Region { base: imp::reserve(len)?, len })
+    }
+
+    /// The first byte.
+    pub(crate) fn as_ptr(&self) -> *mut u8 {
+        self.base.as_ptr()
+    }
+
+    /// The length given to [`Region::new`].
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+}
+
+impl Drop for Region {
+    fn drop(&mut self) {
+        // SAFETY: `base` came from `imp::reserve(len)` and is released once,
+        // here; nothing the simulator hands out outlives its region.
+        unsafe { imp::release(self.base, self.len) };
+    }
+}
 
 /// The host's page size: the unit in which pages are committed and in which
 /// [`written_pages`] answers.

@@ -20,67 +20,39 @@
 use core::ptr::NonNull;
 use std::io;
 
-/// A private anonymous mapping, unmapped on drop.
-pub(crate) struct Region {
-    base: NonNull<u8>,
-    len: usize,
-}
-
-// SAFETY: the region owns its mapping and exposes it only through raw
-// addresses; moving or sharing the owner across threads is sound.
-unsafe impl Send for Region {}
-// SAFETY: as above; `&Region` gives no access to the bytes.
-unsafe impl Sync for Region {}
-
 #[cfg(any(target_os = "linux", target_os = "android"))]
 const NORESERVE: libc::c_int = libc::MAP_NORESERVE;
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 const NORESERVE: libc::c_int = 0;
 
-impl Region {
-    /// Reserves `len` (> 0) bytes of zeroed, lazily committed memory.
-    pub(crate) fn new(len: usize) -> io::Result<Region> {
-        if len == 0 {
-            return Err(io::ErrorKind::InvalidInput.into());
-        }
-        // SAFETY: a new anonymous mapping at an address the kernel picks
-        // touches no existing memory.
-        let base = unsafe {
-            libc::mmap(
-                core::ptr::null_mut(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANON | NORESERVE,
-                -1,
-                0,
-            )
-        };
-        if base == libc::MAP_FAILED {
-            return Err(io::Error::last_os_error());
-        }
-        match NonNull::new(base.cast::<u8>()) {
-            Some(base) => Ok(Region { base, len }),
-            None => Err(io::ErrorKind::OutOfMemory.into()),
-        }
+/// A private anonymous mapping of `len` (> 0) bytes.
+pub(super) fn reserve(len: usize) -> io::Result<NonNull<u8>> {
+    // SAFETY: a new anonymous mapping at an address the kernel picks
+    // touches no existing memory.
+    let base = unsafe {
+        libc::mmap(
+            core::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANON | NORESERVE,
+            -1,
+            0,
+        )
+    };
+    if base == libc::MAP_FAILED {
+        return Err(io::Error::last_os_error());
     }
-
-    /// The first byte.
-    pub(crate) fn as_ptr(&self) -> *mut u8 {
-        self.base.as_ptr()
-    }
-
-    /// The length given to [`Region::new`].
-    pub(crate) fn len(&self) -> usize {
-        self.len
-    }
+    NonNull::new(base.cast::<u8>()).ok_or_else(|| io::ErrorKind::OutOfMemory.into())
 }
 
-impl Drop for Region {
-    fn drop(&mut self) {
-        // SAFETY: the mapping was made in `new` with this length and is
-        // unmapped once; nothing the simulator hands out outlives it.
-        unsafe { libc::munmap(self.base.as_ptr().cast(), self.len) };
-    }
+/// Unmaps what [`reserve`] mapped.
+///
+/// # Safety
+///
+/// `base` and `len` are a mapping [`reserve`] returned, released once.
+pub(super) unsafe fn release(base: NonNull<u8>, len: usize) {
+    // SAFETY: the caller's promise.
+    unsafe { libc::munmap(base.as_ptr().cast(), len) };
 }
 
 pub(super) fn page_size() -> usize {
@@ -92,7 +64,12 @@ pub(super) fn page_size() -> usize {
 /// Pages per `mincore` / pagemap call.
 const CHUNK: usize = 1 << 16;
 
-pub(super) fn written_pages(_region: Option<&Region>, base: usize, len: usize, visit: &mut dyn FnMut(usize, usize)) {
+pub(super) fn written_pages(
+    _region: Option<&super::Region>,
+    base: usize,
+    len: usize,
+    visit: &mut dyn FnMut(usize, usize),
+) {
     let page = super::page_size();
     let pages = len.div_ceil(page);
     if pages == 0 {

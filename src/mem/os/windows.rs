@@ -29,58 +29,33 @@ use windows_sys::Win32::System::Memory::{
 /// `Win32_System_SystemServices` feature; one constant is not worth it.
 const MEM_WRITE_WATCH: VIRTUAL_ALLOCATION_TYPE = 0x0020_0000;
 
-/// A reserved and committed, write-watched block, released on drop.
-pub(crate) struct Region {
-    base: NonNull<u8>,
-    len: usize,
+/// Reserves `len` (> 0) bytes, write-watched, and commits them.
+pub(super) fn reserve(len: usize) -> io::Result<NonNull<u8>> {
+    // SAFETY: a new reservation at an address the system picks touches no
+    // existing memory.
+    let reserved = unsafe { VirtualAlloc(core::ptr::null(), len, MEM_RESERVE | MEM_WRITE_WATCH, PAGE_READWRITE) };
+    let Some(base) = NonNull::new(reserved.cast::<u8>()) else {
+        return Err(io::Error::last_os_error());
+    };
+    // SAFETY: commits exactly the range reserved above.
+    let committed = unsafe { VirtualAlloc(reserved, len, MEM_COMMIT, PAGE_READWRITE) };
+    if committed.is_null() {
+        let error = io::Error::last_os_error();
+        // SAFETY: the reservation made above, released once.
+        unsafe { release(base, len) };
+        return Err(error);
+    }
+    Ok(base)
 }
 
-// SAFETY: the region owns its memory and exposes it only through raw
-// addresses; moving or sharing the owner across threads is sound.
-unsafe impl Send for Region {}
-// SAFETY: as above; `&Region` gives no access to the bytes.
-unsafe impl Sync for Region {}
-
-impl Region {
-    /// Reserves and commits `len` (> 0) bytes of zeroed memory.
-    pub(crate) fn new(len: usize) -> io::Result<Region> {
-        if len == 0 {
-            return Err(io::ErrorKind::InvalidInput.into());
-        }
-        // SAFETY: a new reservation at an address the system picks touches
-        // no existing memory.
-        let reserved = unsafe { VirtualAlloc(core::ptr::null(), len, MEM_RESERVE | MEM_WRITE_WATCH, PAGE_READWRITE) };
-        let Some(base) = NonNull::new(reserved.cast::<u8>()) else {
-            return Err(io::Error::last_os_error());
-        };
-        let region = Region { base, len };
-        // SAFETY: commits exactly the range reserved above.
-        let committed = unsafe { VirtualAlloc(reserved, len, MEM_COMMIT, PAGE_READWRITE) };
-        if committed.is_null() {
-            let error = io::Error::last_os_error();
-            drop(region); // releases the reservation
-            return Err(error);
-        }
-        Ok(region)
-    }
-
-    /// The first byte.
-    pub(crate) fn as_ptr(&self) -> *mut u8 {
-        self.base.as_ptr()
-    }
-
-    /// The length given to [`Region::new`].
-    pub(crate) fn len(&self) -> usize {
-        self.len
-    }
-}
-
-impl Drop for Region {
-    fn drop(&mut self) {
-        // SAFETY: the reservation was made in `new` and is released once;
-        // nothing the simulator hands out outlives it.
-        unsafe { VirtualFree(self.base.as_ptr().cast(), 0, MEM_RELEASE) };
-    }
+/// Releases what [`reserve`] reserved.
+///
+/// # Safety
+///
+/// `base` is a reservation [`reserve`] returned, released once.
+pub(super) unsafe fn release(base: NonNull<u8>, _len: usize) {
+    // SAFETY: the caller's promise.
+    unsafe { VirtualFree(base.as_ptr().cast(), 0, MEM_RELEASE) };
 }
 
 pub(super) fn page_size() -> usize {
@@ -95,7 +70,12 @@ pub(super) fn page_size() -> usize {
 /// Addresses per `GetWriteWatch` call.
 const BATCH: usize = 4096;
 
-pub(super) fn written_pages(region: Option<&Region>, base: usize, len: usize, visit: &mut dyn FnMut(usize, usize)) {
+pub(super) fn written_pages(
+    region: Option<&super::Region>,
+    base: usize,
+    len: usize,
+    visit: &mut dyn FnMut(usize, usize),
+) {
     let page = super::page_size();
     let pages = len.div_ceil(page);
     let owned = region.filter(|r| r.as_ptr() as usize == base && r.len() >= len);
