@@ -28,6 +28,9 @@ pub(crate) const QUARANTINE: u64 = 4096;
 
 #[cfg(not(loom))]
 type Storage<T> = Slots<T, 8, { 1 << 16 }>;
+// The full-size table holds every `n`: `Table::get` takes its fast lookup.
+#[cfg(not(loom))]
+const _: () = assert!(Storage::<u8>::CAPACITY as u64 == MAX_INDEX as u64 + 1);
 // A loom model holds a handful of objects: a small table keeps its
 // construction cheap.
 #[cfg(loom)]
@@ -102,7 +105,17 @@ impl<T: Default> Table<T> {
     #[inline(always)]
     pub(crate) fn get(&self, raw: u32) -> Option<(u32, &T)> {
         let n = super::index_of_shaped(raw)?;
-        Some((n, self.slots.get(n as usize)?))
+        // The slot from the handle's bits above the instance field, not from
+        // `n`: the table's capacity is exactly `n`'s 24 bits, so masking
+        // there drops the local bit too, and the compiler folds the offset
+        // into one mask of `raw` (`n` itself is needed only off the hot path).
+        // (A smaller table, as under loom, takes the checked lookup.)
+        let slot = if Storage::<T>::CAPACITY as u64 == MAX_INDEX as u64 + 1 {
+            self.slots.get_wrapping((raw >> super::layout::HANDLE_INDEX.shift) as usize)
+        } else {
+            self.slots.get(n as usize)
+        };
+        Some((n, slot?))
     }
 
     /// Slot `n`.

@@ -84,6 +84,21 @@ impl<T: Default, const CHUNK_BITS: u32, const TOP: usize> Slots<T, CHUNK_BITS, T
         Some(unsafe { &*chunk.add(i & (Self::CHUNK - 1)) })
     }
 
+    /// Slot `i & (CAPACITY - 1)`, if its chunk exists: `i` may carry bits
+    /// above the capacity, which are ignored. The chunk and the offset are
+    /// two masks of `i`, with no bounds check, so a caller that has `i` as a
+    /// shifted handle gets both straight from the handle's bits (the
+    /// handle table's lookup, on the lock path).
+    #[inline(always)]
+    pub(crate) fn get_wrapping(&self, i: usize) -> Option<&T> {
+        let chunk = self.dir()[(i >> CHUNK_BITS) & (TOP - 1)].load(Ordering::Acquire);
+        if chunk.is_null() {
+            return None;
+        }
+        // SAFETY: as in `get`; `i & (CHUNK - 1) < CHUNK`.
+        Some(unsafe { &*chunk.add(i & (Self::CHUNK - 1)) })
+    }
+
     /// Makes sure the chunk holding slot `i` exists; false when `i` is
     /// beyond the capacity or the host refuses memory.
     pub(crate) fn ensure(&self, i: usize) -> bool {
