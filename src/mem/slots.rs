@@ -168,5 +168,7 @@ mod tests {
         assert_eq!(slots.get(5).unwrap() as *const AtomicU32, five, "slots never move");
         assert!(!slots.ensure(16));
         assert!(slots.get(16).is_none());
+        // The wrapping lookup ignores bits above the capacity.
+        assert_eq!(slots.get_wrapping(5 | 16 | 64).unwrap() as *const AtomicU32, five);
     }
 }
