@@ -6,7 +6,8 @@
 //! `STATUS_INVALID_PARAMETER` at once; no count ever aborts the process.
 //!
 //! For every entry point that takes a count, the tests pass a count of
-//! 0xFFFFFFFF, one of 2^28 and (on unix) one of 2, with a bad first element,
+//! 0xFFFFFFFF, one of 2^28 and (on unix and Windows) one of 2, with a bad
+//! first element,
 //! and check
 //!
 //! * the status, and that the call changed nothing (no output field
@@ -15,10 +16,11 @@
 //! * that the call asked the allocator for no more than [`MEMORY_LIMIT`],
 //!   in one request or live at once: this test binary's `#[global_allocator]`
 //!   counts what the calling thread requests during the call;
-//! * on unix, that nothing past the first bad element is read: the elements
-//!   end exactly at the end of a readable page that a `PROT_NONE` page
-//!   follows, so reading one element more faults. (Elsewhere they sit in an
-//!   ordinary buffer, and only the status, state and memory checks apply.)
+//! * on unix and Windows, that nothing past the first bad element is read:
+//!   the elements end exactly at the end of a readable page that an
+//!   inaccessible page follows (`PROT_NONE`, `PAGE_NOACCESS`), so reading one
+//!   element more faults. (Elsewhere they sit in an ordinary buffer, and only
+//!   the status, state and memory checks apply.)
 //!
 //! A wrong answer here can be an abort ("memory allocation of … bytes
 //! failed") or a fault, which would end the whole test process. So every
@@ -206,6 +208,13 @@ fn how_it_ended(status: &std::process::ExitStatus, ran: bool) -> String {
     }
     match status.code() {
         Some(0) if !ran => "exited 0 without running the test".to_string(),
+        // NTSTATUS exit codes of a crashed Windows process.
+        Some(code) if cfg!(windows) && code as u32 == 0xC000_0005 => {
+            "STATUS_ACCESS_VIOLATION (it read or wrote memory it must not touch)".to_string()
+        }
+        Some(code) if cfg!(windows) && code as u32 == 0xC000_0409 => {
+            "STATUS_STACK_BUFFER_OVERRUN (the process aborted)".to_string()
+        }
         Some(101) => "the test failed (exit status 101)".to_string(),
         Some(code) => format!("exited with status {code}"),
         None => "ended without an exit status".to_string(),
@@ -227,46 +236,103 @@ macro_rules! isolated_tests {
 // === elements at the end of a readable page ===
 
 /// Caller elements placed so that the last one ends exactly where a
-/// readable page ends; on unix a `PROT_NONE` page follows, so reading past
-/// the elements faults.
+/// readable page ends; an inaccessible page follows (`PROT_NONE` on unix,
+/// `PAGE_NOACCESS` on Windows), so reading past the elements faults.
+/// (Elsewhere they sit in an ordinary buffer.)
 struct Elements {
-    #[cfg(unix)]
-    base: *mut u8,
-    #[cfg(unix)]
-    page: usize,
-    #[cfg(not(unix))]
+    #[cfg(any(unix, windows))]
+    _guarded: GuardedPages,
+    #[cfg(not(any(unix, windows)))]
     _buffer: Vec<u64>,
     start: *mut u8,
+}
+
+/// Two pages, the second inaccessible; released on drop.
+#[cfg(any(unix, windows))]
+struct GuardedPages {
+    base: *mut u8,
+    page: usize,
+}
+
+#[cfg(unix)]
+impl GuardedPages {
+    fn new() -> Self {
+        // SAFETY: sysconf has no preconditions.
+        let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize;
+        // SAFETY: a fresh private anonymous mapping of two pages; no
+        // existing memory is affected.
+        let base = unsafe {
+            libc::mmap(
+                null_mut(),
+                2 * page,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        assert_ne!(base, libc::MAP_FAILED, "mmap");
+        let base = base.cast::<u8>();
+        // SAFETY: the second page lies inside the mapping just made.
+        assert_eq!(unsafe { libc::mprotect(base.add(page).cast(), page, libc::PROT_NONE) }, 0, "mprotect");
+        GuardedPages { base, page }
+    }
+}
+
+#[cfg(unix)]
+impl Drop for GuardedPages {
+    fn drop(&mut self) {
+        // SAFETY: unmaps exactly the mapping `new` made; no reference into
+        // it outlives `self`.
+        unsafe { libc::munmap(self.base.cast(), 2 * self.page) };
+    }
+}
+
+#[cfg(windows)]
+impl GuardedPages {
+    fn new() -> Self {
+        use windows_sys::Win32::System::Memory::{
+            VirtualAlloc, VirtualProtect, MEM_COMMIT, MEM_RESERVE, PAGE_NOACCESS, PAGE_READWRITE,
+        };
+        let page = 4096; // every Windows target's page size
+                         // SAFETY: a fresh allocation of two pages at an address the system
+                         // picks; no existing memory is affected.
+        let base = unsafe { VirtualAlloc(core::ptr::null(), 2 * page, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE) };
+        assert!(!base.is_null(), "VirtualAlloc");
+        let base = base.cast::<u8>();
+        let mut old = 0;
+        // SAFETY: the second page lies inside the allocation just made.
+        assert_ne!(
+            unsafe { VirtualProtect(base.add(page).cast(), page, PAGE_NOACCESS, &mut old) },
+            0,
+            "VirtualProtect"
+        );
+        GuardedPages { base, page }
+    }
+}
+
+#[cfg(windows)]
+impl Drop for GuardedPages {
+    fn drop(&mut self) {
+        use windows_sys::Win32::System::Memory::{VirtualFree, MEM_RELEASE};
+        // SAFETY: releases exactly the allocation `new` made; no reference
+        // into it outlives `self`.
+        unsafe { VirtualFree(self.base.cast(), 0, MEM_RELEASE) };
+    }
 }
 
 impl Elements {
     fn new<T: Copy>(items: &[T]) -> Self {
         let bytes = core::mem::size_of_val(items);
-        #[cfg(unix)]
+        #[cfg(any(unix, windows))]
         let this = {
-            // SAFETY: sysconf has no preconditions.
-            let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize;
-            assert!(bytes <= page);
-            // SAFETY: a fresh private anonymous mapping of two pages; no
-            // existing memory is affected.
-            let base = unsafe {
-                libc::mmap(
-                    null_mut(),
-                    2 * page,
-                    libc::PROT_READ | libc::PROT_WRITE,
-                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-                    -1,
-                    0,
-                )
-            };
-            assert_ne!(base, libc::MAP_FAILED, "mmap");
-            let base = base.cast::<u8>();
-            // SAFETY: the second page lies inside the mapping just made.
-            assert_eq!(unsafe { libc::mprotect(base.add(page).cast(), page, libc::PROT_NONE) }, 0, "mprotect");
+            let guarded = GuardedPages::new();
+            assert!(bytes <= guarded.page);
             // SAFETY: `page - bytes` is inside the first page.
-            Elements { base, page, start: unsafe { base.add(page - bytes) } }
+            let start = unsafe { guarded.base.add(guarded.page - bytes) };
+            Elements { _guarded: guarded, start }
         };
-        #[cfg(not(unix))]
+        #[cfg(not(any(unix, windows)))]
         let this = {
             let mut buffer = vec![0u64; bytes.div_ceil(8) + 64];
             let start = buffer.as_mut_ptr().cast::<u8>();
@@ -287,15 +353,6 @@ impl Elements {
     fn get<T: Copy>(&self, i: usize) -> T {
         // SAFETY: callers pass the index of a placed element.
         unsafe { self.ptr::<T>().add(i).read() }
-    }
-}
-
-#[cfg(unix)]
-impl Drop for Elements {
-    fn drop(&mut self) {
-        // SAFETY: unmaps exactly the mapping `new` made; no reference into
-        // it outlives `self`.
-        unsafe { libc::munmap(self.base.cast(), 2 * self.page) };
     }
 }
 
@@ -711,46 +768,46 @@ isolated_tests! {
 
     // A count of 2 with the one element before the unreadable page proves
     // the "stops at the first bad one" half on its own, without a huge count.
-    // These need the PROT_NONE page, hence unix only.
+    // These need the inaccessible page: unix and Windows.
 
     /// DestroyAllocation2 reads no handle after a bad first one.
-    #[cfg(unix)]
+    #[cfg(any(unix, windows))]
     fn destroy_allocation2_reads_nothing_past_a_bad_first_handle() {
         destroy_allocation2_with_count(2)
     }
 
     /// Unlock reads no handle after a bad first one.
-    #[cfg(unix)]
+    #[cfg(any(unix, windows))]
     fn unlock_reads_nothing_past_a_bad_first_handle() {
         unlock_with_count(2)
     }
 
     /// SimKmtSubmit reads no handle after a bad first one.
-    #[cfg(unix)]
+    #[cfg(any(unix, windows))]
     fn submit_reads_nothing_past_a_bad_first_handle() {
         submit_with_count(2)
     }
 
     /// Lock reads no page index after an out-of-range first one.
-    #[cfg(unix)]
+    #[cfg(any(unix, windows))]
     fn lock_reads_nothing_past_a_bad_first_page() {
         lock_with_count(2)
     }
 
     /// CreateAllocation2 reads no element after a bad first one.
-    #[cfg(unix)]
+    #[cfg(any(unix, windows))]
     fn create_allocation2_reads_nothing_past_a_bad_first_element() {
         create_allocation2_with_count(2)
     }
 
     /// CreateAllocation reads no element after a bad first one.
-    #[cfg(unix)]
+    #[cfg(any(unix, windows))]
     fn create_allocation_reads_nothing_past_a_bad_first_element() {
         create_allocation_with_count(2)
     }
 
     /// EnumAdapters2 writes no entry past the adapters there are.
-    #[cfg(unix)]
+    #[cfg(any(unix, windows))]
     fn enum_adapters2_writes_nothing_past_the_adapters_there_are() {
         enum_adapters2_with_count(2)
     }
