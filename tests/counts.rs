@@ -7,8 +7,7 @@
 //!
 //! For every entry point that takes a count, the tests pass a count of
 //! 0xFFFFFFFF, one of 2^28 and (on unix and Windows) one of 2, with a bad
-//! first element,
-//! and check
+//! first element, and check
 //!
 //! * the status, and that the call changed nothing (no output field
 //!   written, no object destroyed, unlocked, submitted or created, no budget
