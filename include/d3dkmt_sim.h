@@ -1273,6 +1273,12 @@ typedef struct _SIMKMT_FAULT {
 
 /* NULL -> built-in defaults.  Destroys every object of the old simulator. */
 NTSTATUS D3DKMT_SIM_APIENTRY SimKmtReset(const SIMKMT_CONFIG *pConfig);
+/* The configuration the process-wide simulator runs with (the defaults,
+ * D3DKMT_SIM_CONFIG, or the last SimKmtReset), every field filled in.
+ * In: pConfig->Size (>= sizeof(SIMKMT_CONFIG)); NULL or smaller ->
+ * STATUS_INVALID_PARAMETER.  Writes the 40 SIMKMT_CONFIG bytes and keeps
+ * Size; adapter profiles are not reported. */
+NTSTATUS D3DKMT_SIM_APIENTRY SimKmtQueryConfig(SIMKMT_CONFIG *pConfig);
 NTSTATUS D3DKMT_SIM_APIENTRY SimKmtSubmit(SIMKMT_SUBMIT *pSubmit);
 /* Completes all of hDevice's work with fence <= FenceValue. */
 NTSTATUS D3DKMT_SIM_APIENTRY SimKmtCompleteFence(D3DKMT_HANDLE hDevice, UINT64 FenceValue);

@@ -93,7 +93,7 @@ pub use adapter::{AdapterAnswer, AdapterFilter, AdapterInfo, AdapterQuery, Devic
 pub use allocation::{AllocationDesc, AllocationInfo, CreateRequest, RawAllocation, StandardAllocation};
 pub use call::CallId;
 pub use config::{
-    AdapterKind, AdapterProfile, BusyPolicy, ConfigParseError, HwScheduling, SimConfig, DEFAULT_DEVICE_ID,
+    AdapterKind, AdapterProfile, BusyPolicy, ConfigParseError, HwScheduling, SimConfig, CONFIG_VAR, DEFAULT_DEVICE_ID,
     DEFAULT_VENDOR_ID, DRIVER_VERSION_WDDM_2_7, MAX_ADAPTERS, MAX_DESCRIPTION_CHARS, MAX_ENGINES_PER_NODE, MAX_NODES,
     MAX_UMD_PRIVATE_BYTES, MAX_WAIT_TIMEOUT,
 };

@@ -576,8 +576,8 @@ fn c_timing_harness_builds_and_runs() {
 }
 
 /// A C program that prints how many adapters the process-wide simulator
-/// has and its lock-reference limit, as an unmodified program would see
-/// them through `D3DKMT_SIM_CONFIG`.
+/// has, and the configuration `SimKmtQueryConfig` reports, as an unmodified
+/// program would see them through `D3DKMT_SIM_CONFIG`.
 const ENV_PROBE: &str = r#"
 #include <stdio.h>
 #include "d3dkmt_sim.h"
@@ -585,46 +585,105 @@ int main(void) {
     D3DKMT_ENUMADAPTERS2 e = {0};
     NTSTATUS s = D3DKMTEnumAdapters2(&e);
     printf("status %d adapters %u\n", (int)s, e.NumAdapters);
-    s = D3DKMTEnumAdapters2(&e);
+    SIMKMT_CONFIG c = {0};
+    c.Size = sizeof c;
+    s = SimKmtQueryConfig(&c);
+    printf("query %d adapters %u page %u refs %u busy %u wait %u memory %llu seed %llu\n", (int)s,
+           c.AdapterCount, c.PageSize, c.MaxLockReferences, c.BusyPolicy, c.WaitTimeoutMs,
+           (unsigned long long)c.AdapterMemoryBytes, (unsigned long long)c.Seed);
     return 0;
 }
 "#;
 
+/// Runs [`ENV_PROBE`] with `D3DKMT_SIM_CONFIG` (and more) set: its exit
+/// code, stdout and stderr.
+fn env_probe_with(env: &[(&str, &str)]) -> (Option<i32>, String, String) {
+    static EXE: OnceLock<PathBuf> = OnceLock::new();
+    let exe = EXE.get_or_init(|| {
+        let dir = scratch("env");
+        let src = dir.join("probe.c");
+        std::fs::write(&src, ENV_PROBE).unwrap();
+        let exe = dir.join("probe");
+        run(Command::new("gcc")
+            .args(["-std=c11", "-Wall", "-Wextra", "-Werror"])
+            .arg(include())
+            .arg(&src)
+            .arg("-o")
+            .arg(&exe)
+            .arg(format!("-L{}", lib_dir().display()))
+            .arg(format!("-Wl,-rpath,{}", lib_dir().display()))
+            .arg("-ld3dkmt_sim"));
+        exe
+    });
+    let out = c_program(exe).env_remove("D3DKMT_SIM_STRICT").envs(env.iter().copied()).output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 fn env_probe(config: Option<&str>) -> (String, String) {
-    let dir = scratch("env");
-    let src = dir.join("probe.c");
-    std::fs::write(&src, ENV_PROBE).unwrap();
-    let exe = dir.join("probe");
-    run(Command::new("gcc")
-        .args(["-std=c11", "-Wall", "-Wextra", "-Werror"])
-        .arg(include())
-        .arg(&src)
-        .arg("-o")
-        .arg(&exe)
-        .arg(format!("-L{}", lib_dir().display()))
-        .arg(format!("-Wl,-rpath,{}", lib_dir().display()))
-        .arg("-ld3dkmt_sim"));
-    let mut cmd = c_program(&exe);
-    if let Some(c) = config {
-        cmd.env("D3DKMT_SIM_CONFIG", c);
-    }
-    let out = run(&mut cmd);
-    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    let env: Vec<(&str, &str)> = config.map(|c| ("D3DKMT_SIM_CONFIG", c)).into_iter().collect();
+    let (code, out, err) = env_probe_with(&env);
+    assert_eq!(code, Some(0), "the probe failed:\n{out}\n{err}");
+    (out, err)
 }
 
 #[test]
 fn unmodified_programs_are_configured_through_the_environment() {
-    assert_eq!(env_probe(None).0.trim(), "status 0 adapters 1");
+    let (out, _) = env_probe(None);
+    assert_eq!(out.lines().next(), Some("status 0 adapters 1"));
+    let (out, _) = env_probe(Some("adapters=3,max_lock_refs=8,busy=wait,adapter_memory=64M,seed=5"));
+    assert_eq!(out.lines().next(), Some("status 0 adapters 3"));
+}
+
+/// `SimKmtQueryConfig` returns what the variable set, defaults filled in.
+#[test]
+fn query_config_returns_what_the_environment_set() {
+    let (out, _) = env_probe(Some("adapters=3,max_lock_refs=8,busy=wait,adapter_memory=64M,seed=5"));
     assert_eq!(
-        env_probe(Some("adapters=3,max_lock_refs=8,busy=wait,adapter_memory=64M")).0.trim(),
-        "status 0 adapters 3"
+        out.lines().nth(1),
+        Some("query 0 adapters 3 page 4096 refs 8 busy 1 wait 1000 memory 67108864 seed 5"),
+        "{out}"
+    );
+    let (out, _) = env_probe(None);
+    assert_eq!(
+        out.lines().nth(1),
+        Some("query 0 adapters 1 page 4096 refs 1024 busy 0 wait 1000 memory 4294967296 seed 0"),
+        "{out}"
     );
 }
 
 #[test]
 fn a_malformed_environment_config_is_reported_once_and_defaults_are_used() {
     let (out, err) = env_probe(Some("adapters=3,busy=sometimes"));
-    assert_eq!(out.trim(), "status 0 adapters 1");
+    assert_eq!(out.lines().next(), Some("status 0 adapters 1"));
     assert_eq!(err.matches("D3DKMT_SIM_CONFIG").count(), 1, "stderr: {err}");
     assert!(err.contains("busy=sometimes"), "the message names the bad pair: {err}");
+    assert!(err.contains("fail, wait or ignore"), "the message says what is allowed: {err}");
+}
+
+/// An out-of-range value: one line naming the key, the value and the range;
+/// with `D3DKMT_SIM_STRICT=1` the process exits with status 2 after it.
+#[test]
+fn an_out_of_range_value_names_its_range_and_strict_mode_exits_2() {
+    let (code, out, err) = env_probe_with(&[("D3DKMT_SIM_CONFIG", "adapters=99")]);
+    assert_eq!(code, Some(0));
+    assert_eq!(out.lines().next(), Some("status 0 adapters 1"), "the defaults are used");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.contains("adapters=99") && err.contains("1 to 16"), "{err}");
+
+    let (code, out, err) = env_probe_with(&[("D3DKMT_SIM_CONFIG", "adapters=99"), ("D3DKMT_SIM_STRICT", "1")]);
+    assert_eq!(code, Some(2), "strict mode ends the process: {out}{err}");
+    assert!(out.is_empty(), "nothing ran on the wrong configuration: {out}");
+    assert!(err.contains("adapters=99") && err.contains("1 to 16") && err.contains("D3DKMT_SIM_STRICT"), "{err}");
+
+    // A key given twice is malformed too.
+    let (code, _, err) = env_probe_with(&[("D3DKMT_SIM_CONFIG", "seed=1,seed=2"), ("D3DKMT_SIM_STRICT", "1")]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("seed=2") && err.contains("twice"), "{err}");
+    // And a good configuration runs under strict mode.
+    let (code, out, _) = env_probe_with(&[("D3DKMT_SIM_CONFIG", "adapters=2"), ("D3DKMT_SIM_STRICT", "1")]);
+    assert_eq!((code, out.lines().next()), (Some(0), Some("status 0 adapters 2")));
 }

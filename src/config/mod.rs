@@ -201,24 +201,38 @@ impl SimConfig {
     pub fn parse(text: &str) -> core::result::Result<SimConfig, ConfigParseError> {
         let mut config = SimConfig::default();
         // Profile keys wait until the adapter count is known: (adapter or
-        // every adapter, key, value, the pair for the error).
+        // every adapter, key, value, the key as written).
         let mut profile_keys: Vec<(Option<usize>, &str, &str, &str)> = Vec::new();
+        let mut seen: Vec<&str> = Vec::new();
         for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let err = || ConfigParseError(pair.to_owned());
-            let (key, value) = pair.split_once('=').ok_or_else(err)?;
+            let Some((key, value)) = pair.split_once('=') else {
+                return Err(ConfigParseError::new(pair, "", "not a key=value pair"));
+            };
             let (key, value) = (key.trim(), value.trim());
-            let num = |v: &str| v.parse::<u64>().map_err(|_| err());
-            let num32 = |v: &str| v.parse::<u32>().map_err(|_| err());
+            let err = |reason: &str| ConfigParseError::new(key, value, reason);
+            if seen.contains(&key) {
+                return Err(err("the key is given twice"));
+            }
+            seen.push(key);
+            let num = |v: &str| v.parse::<u64>().map_err(|_| err("not a number (0 to 2^64 - 1)"));
+            let num32 = |v: &str| v.parse::<u32>().map_err(|_| err("not a number (0 to 2^32 - 1)"));
             match key {
-                "adapters" => config.adapter_count = nonzero_or(num32(value)?, 1),
-                "page_size" => config.page_size = nonzero_or(num32(value)?, 4096),
+                "adapters" => match num32(value)? {
+                    n @ 0..=MAX_ADAPTERS => config.adapter_count = nonzero_or(n, 1),
+                    _ => return Err(err("out of range: 1 to 16 (0 for the default, 1)")),
+                },
+                "page_size" => match num32(value)? {
+                    0 => config.page_size = 4096,
+                    n if n >= 4096 && n.is_power_of_two() => config.page_size = n,
+                    _ => return Err(err("out of range: a power of two from 4096 (0 for the default, 4096)")),
+                },
                 "max_lock_refs" => config.max_lock_references = nonzero_or(num32(value)?, 1024),
                 "busy" => {
                     config.busy_policy = match value.to_ascii_lowercase().as_str() {
                         "fail" => BusyPolicy::Fail,
                         "wait" => BusyPolicy::Wait,
                         "ignore" => BusyPolicy::Ignore,
-                        _ => return Err(err()),
+                        _ => return Err(err("not a busy policy: fail, wait or ignore")),
                     }
                 }
                 "wait_timeout_ms" => {
@@ -232,38 +246,89 @@ impl SimConfig {
                                 'M' => 20,
                                 'G' => 30,
                                 'T' => 40,
-                                _ => return Err(err()),
+                                _ => return Err(err("not a size: digits with an optional K, M, G or T")),
                             };
                             (&value[..i], shift)
                         }
                         _ => (value, 0),
                     };
-                    let bytes = num(digits)?.checked_mul(1 << shift).ok_or_else(err)?;
+                    let bytes = num(digits)?
+                        .checked_mul(1 << shift)
+                        .ok_or_else(|| err("out of range: at most 2^64 - 1 bytes"))?;
                     config.adapter_memory = nonzero_or(bytes, 4 << 30);
                 }
                 "seed" => config.seed = num(value)?,
                 _ => match profile_key(key) {
-                    Some((adapter, key)) => profile_keys.push((adapter, key, value, pair)),
-                    None => return Err(err()),
+                    Some((adapter, name)) => profile_keys.push((adapter, name, value, key)),
+                    None => return Err(err(UNKNOWN_KEY)),
                 },
             }
         }
         // Unprefixed keys first, so an adapter's own key wins.
         profile_keys.sort_by_key(|&(adapter, ..)| adapter.is_some());
-        for (adapter, key, value, pair) in profile_keys {
-            let err = || ConfigParseError(pair.to_owned());
+        for (adapter, name, value, key) in profile_keys {
+            let err = |reason: &str| ConfigParseError::new(key, value, reason);
             let targets = match adapter {
                 Some(i) if i < config.adapter_count as usize => i..i + 1,
-                Some(_) => return Err(err()),
+                Some(_) => return Err(err("names an adapter past the adapter count (adapters are numbered from 0)")),
                 None => 0..config.adapter_count as usize,
             };
             for i in targets {
-                let profile = set_profile_key(config.profile(i), key, value).ok_or_else(err)?;
+                let profile =
+                    set_profile_key(config.profile(i), name, value).ok_or_else(|| err(profile_reason(name)))?;
+                if let Err(Error::InvalidParameter(why)) = profile.validate() {
+                    return Err(err(why));
+                }
                 config = config.adapter_profile(i, profile);
             }
         }
-        config.validate().map_err(|_| ConfigParseError(text.to_owned()))?;
+        // Every range was checked at its key; what is left is a bug.
+        config.validate().map_err(|e| ConfigParseError::new("", text, &e.to_string()))?;
         Ok(config)
+    }
+
+    /// The configuration `D3DKMT_SIM_CONFIG` sets, as the C ABI's
+    /// process-wide simulator reads it: the built-in defaults when the
+    /// variable is not set, its [`SimConfig::parse`] otherwise.
+    ///
+    /// ```
+    /// // With the variable unset (as in this doctest), the defaults.
+    /// # std::env::remove_var("D3DKMT_SIM_CONFIG");
+    /// assert_eq!(d3dkmt_sim::SimConfig::from_env()?, d3dkmt_sim::SimConfig::default());
+    /// # Ok::<(), d3dkmt_sim::ConfigParseError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The [`ConfigParseError`] of a malformed value (naming the key, the
+    /// value and the reason), or one whose reason says the value is not
+    /// UTF-8.
+    pub fn from_env() -> core::result::Result<SimConfig, ConfigParseError> {
+        match std::env::var(CONFIG_VAR) {
+            Ok(text) => SimConfig::parse(&text),
+            Err(std::env::VarError::NotPresent) => Ok(SimConfig::default()),
+            Err(std::env::VarError::NotUnicode(_)) => Err(ConfigParseError::new("", "", "the value is not UTF-8")),
+        }
+    }
+}
+
+/// The environment variable that configures the C ABI's process-wide
+/// simulator (and [`SimConfig::from_env`]).
+pub const CONFIG_VAR: &str = "D3DKMT_SIM_CONFIG";
+
+const UNKNOWN_KEY: &str = "unknown key; the keys are adapters, page_size, max_lock_refs, busy, wait_timeout_ms, \
+adapter_memory, seed, and (optionally prefixed aN.) kind, vendor_id, device_id, hw_sched, driver_version, engines, \
+description";
+
+/// Why a profile key's value was refused.
+fn profile_reason(key: &str) -> &'static str {
+    match key {
+        "kind" => "not an adapter kind: render, render_display, compute or display",
+        "vendor_id" | "device_id" => "not a number (decimal or 0x hex, up to 2^32 - 1)",
+        "hw_sched" => "not a scheduling mode: off, supported or enabled",
+        "driver_version" => "not a number",
+        "engines" => "not a list of engine counts per node, such as 2:1",
+        _ => "not a valid value",
     }
 }
 
@@ -320,11 +385,31 @@ fn nonzero_or<T: PartialEq + Default>(value: T, default: T) -> T {
     }
 }
 
-/// A `D3DKMT_SIM_CONFIG` string that [`SimConfig::parse`] rejected; holds the
-/// offending `key=value` pair (or the whole text if the values conflict).
+/// A `D3DKMT_SIM_CONFIG` string that [`SimConfig::parse`] rejected: the
+/// key (as written, `aN.` prefix included), its value, and why. Displayed
+/// as one line, `key=value: reason`:
+///
+/// ```
+/// let e = d3dkmt_sim::SimConfig::parse("adapters=99").unwrap_err();
+/// assert_eq!((e.key.as_str(), e.value.as_str()), ("adapters", "99"));
+/// assert_eq!(e.to_string(), "adapters=99: out of range: 1 to 16 (0 for the default, 1)");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("malformed simulator configuration: `{0}`")]
-pub struct ConfigParseError(pub String);
+#[error("{key}={value}: {reason}")]
+pub struct ConfigParseError {
+    /// The key as written (empty when the text as a whole is at fault).
+    pub key: String,
+    /// Its value (for a pair without `=`, empty).
+    pub value: String,
+    /// Why it was refused; for a number out of range, the range.
+    pub reason: String,
+}
+
+impl ConfigParseError {
+    fn new(key: &str, value: &str, reason: &str) -> Self {
+        ConfigParseError { key: key.to_owned(), value: value.to_owned(), reason: reason.to_owned() }
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -365,6 +450,36 @@ mod tests {
         assert_eq!(c.profile(0).engines_per_node, [2, 1]);
         assert_eq!(c.profile(2).description, "My GPU");
         assert!(SimConfig::default().adapter_profile(1, AdapterProfile::default()).validate().is_err());
+    }
+
+    #[test]
+    fn parse_errors_name_the_key_the_value_and_the_reason() {
+        let e = |text: &str| SimConfig::parse(text).unwrap_err();
+        let err = e("adapters=2,page_size=5000");
+        assert_eq!((err.key.as_str(), err.value.as_str()), ("page_size", "5000"));
+        assert!(err.reason.contains("power of two from 4096"), "{err}");
+        let err = e("adapters=17");
+        assert_eq!(err.to_string(), "adapters=17: out of range: 1 to 16 (0 for the default, 1)");
+        let err = e("seed=1, seed=2");
+        assert_eq!(
+            (err.key.as_str(), err.value.as_str(), err.reason.as_str()),
+            ("seed", "2", "the key is given twice")
+        );
+        let err = e("a1.kind=compute,a1.kind=render,adapters=2");
+        assert_eq!((err.key.as_str(), err.reason.as_str()), ("a1.kind", "the key is given twice"));
+        let err = e("colour=blue");
+        assert!(err.reason.starts_with("unknown key") && err.reason.contains("adapter_memory"), "{err}");
+        let err = e("adapters");
+        assert_eq!((err.key.as_str(), err.reason.as_str()), ("adapters", "not a key=value pair"));
+        let err = e("adapters=2,a2.vendor_id=1");
+        assert_eq!(err.key, "a2.vendor_id");
+        assert!(err.reason.contains("past the adapter count"), "{err}");
+        let err = e("busy=sometimes");
+        assert!(err.reason.contains("fail, wait or ignore"), "{err}");
+        let err = e("engines=0");
+        assert_eq!(err.key, "engines");
+        // `kind` and `a0.kind` are different keys: both may be given.
+        assert!(SimConfig::parse("kind=render,a0.kind=compute").is_ok());
     }
 
     #[test]

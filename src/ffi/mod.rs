@@ -109,17 +109,7 @@ pub fn try_current() -> Result<&'static Simulator> {
 /// dropped.
 #[cold]
 fn first_use() -> Result<&'static Simulator> {
-    let config = match std::env::var("D3DKMT_SIM_CONFIG") {
-        Ok(text) => SimConfig::parse(&text).unwrap_or_else(|e| {
-            report(&format!("{e}; using the built-in defaults"));
-            SimConfig::default()
-        }),
-        Err(std::env::VarError::NotUnicode(_)) => {
-            report("the value is not UTF-8; using the built-in defaults");
-            SimConfig::default()
-        }
-        Err(std::env::VarError::NotPresent) => SimConfig::default(),
-    };
+    let config = SimConfig::from_env().unwrap_or_else(|e| malformed(&e.to_string()));
     let sim = match Simulator::new(config) {
         Ok(sim) => sim,
         Err(Error::NoMemory) => return Err(Error::NoMemory),
@@ -130,6 +120,23 @@ fn first_use() -> Result<&'static Simulator> {
     };
     Ok(SIM.get_or_init(|| sim))
 }
+
+/// A malformed `D3DKMT_SIM_CONFIG`: reported once, then the built-in
+/// defaults, or, with `D3DKMT_SIM_STRICT=1`, the process exits with status 2
+/// (so a CI job never runs on a configuration it did not ask for).
+#[cold]
+fn malformed(message: &str) -> SimConfig {
+    if std::env::var_os(STRICT_VAR).is_some_and(|v| v == "1") {
+        report(&format!("{message}; exiting ({STRICT_VAR}=1)"));
+        std::process::exit(2);
+    }
+    report(&format!("{message}; using the built-in defaults"));
+    SimConfig::default()
+}
+
+/// The environment variable that makes a malformed `D3DKMT_SIM_CONFIG` end
+/// the process (status 2) instead of falling back to the defaults.
+pub const STRICT_VAR: &str = "D3DKMT_SIM_STRICT";
 
 /// One line on stderr about `D3DKMT_SIM_CONFIG`, at most once per process
 /// (a first use that ran out of memory is retried); a failing stderr is

@@ -235,6 +235,49 @@ export! {
     }
 }
 
+/// The `SIMKMT_CONFIG` of a configuration (every field filled in, never 0
+/// for "default"), with the caller's `Size`.
+fn config_to_c(c: &SimConfig, size: u32) -> SIMKMT_CONFIG {
+    SIMKMT_CONFIG {
+        Size: size,
+        AdapterCount: c.adapter_count,
+        PageSize: c.page_size,
+        MaxLockReferences: c.max_lock_references,
+        BusyPolicy: match c.busy_policy {
+            BusyPolicy::Fail => SIMKMT_BUSY_FAIL,
+            BusyPolicy::Wait => SIMKMT_BUSY_WAIT,
+            BusyPolicy::Ignore => SIMKMT_BUSY_IGNORE,
+        },
+        // At most u32::MAX ms (validated), so the conversion is exact.
+        WaitTimeoutMs: u32::try_from(c.wait_timeout.as_millis()).unwrap_or(u32::MAX),
+        AdapterMemoryBytes: c.adapter_memory,
+        Seed: c.seed,
+    }
+}
+
+export! {
+    /// `SimKmtQueryConfig`: the configuration the process-wide simulator
+    /// runs with (the defaults, `D3DKMT_SIM_CONFIG`, or the last
+    /// `SimKmtReset`), as a `SIMKMT_CONFIG` with every field filled in.
+    /// NULL or a `Size` below 40 is `INVALID_PARAMETER`; a larger `Size`
+    /// (a `SIMKMT_CONFIG_EX`) gets its first 40 bytes written and keeps
+    /// its `Size`: adapter profiles are not reported.
+    fn SimKmtQueryConfig(pConfig: *mut SIMKMT_CONFIG) {
+        if pConfig.is_null() {
+            return Err(Error::InvalidParameter("NULL argument"));
+        }
+        // SAFETY: non-NULL; every SIMKMT_CONFIG starts with its Size.
+        let size = unsafe { pConfig.cast::<u32>().read_unaligned() };
+        if (size as usize) < core::mem::size_of::<SIMKMT_CONFIG>() {
+            return Err(Error::InvalidParameter("SIMKMT_CONFIG.Size is too small"));
+        }
+        let out = config_to_c(&try_current()?.config(), size);
+        // SAFETY: non-NULL and, by its Size, a whole writable SIMKMT_CONFIG.
+        unsafe { pConfig.write_unaligned(out) };
+        Ok(())
+    }
+}
+
 export! {
     /// `SimKmtQueryAllocation`: an allocation's size, lock count and busy
     /// state.

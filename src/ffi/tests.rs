@@ -85,6 +85,38 @@ fn reset_validates_first_and_keeps_the_old_simulator() {
     assert!(sim.device_state(device).is_err(), "a reset destroys every object");
 }
 
+/// `SimKmtQueryConfig` reports what the last reset set, every field filled
+/// in (zero fields of the reset's struct come back as their defaults), and
+/// refuses NULL and a short `Size` without writing.
+#[test]
+fn query_config_reports_the_effective_configuration() {
+    let _serial = SERIAL.lock();
+    let set = SIMKMT_CONFIG {
+        Size: 40,
+        AdapterCount: 2,
+        BusyPolicy: SIMKMT_BUSY_WAIT,
+        WaitTimeoutMs: 250,
+        AdapterMemoryBytes: 64 << 20,
+        Seed: 9,
+        ..Default::default()
+    };
+    // SAFETY: `set` is a valid SIMKMT_CONFIG.
+    assert_eq!(unsafe { SimKmtReset(&set) }, 0);
+    let mut got = SIMKMT_CONFIG { Size: 40, ..Default::default() };
+    // SAFETY: `got` is a valid, writable SIMKMT_CONFIG.
+    assert_eq!(unsafe { SimKmtQueryConfig(&mut got) }, 0);
+    let want = SIMKMT_CONFIG { PageSize: 4096, MaxLockReferences: 1024, ..set };
+    assert_eq!(got, want);
+
+    // SAFETY: NULL is refused before anything is read.
+    assert_eq!(unsafe { SimKmtQueryConfig(core::ptr::null_mut()) }, NtStatus::INVALID_PARAMETER.0);
+    let mut short = SIMKMT_CONFIG { Size: 39, Seed: 1, ..Default::default() };
+    // SAFETY: a writable SIMKMT_CONFIG; only its Size is read.
+    assert_eq!(unsafe { SimKmtQueryConfig(&mut short) }, NtStatus::INVALID_PARAMETER.0);
+    assert_eq!(short, SIMKMT_CONFIG { Size: 39, Seed: 1, ..Default::default() }, "nothing written");
+    reset_current(SimConfig::default()).unwrap();
+}
+
 #[test]
 fn reset_reissues_the_handles_of_a_new_simulator() {
     let _serial = SERIAL.lock();

@@ -25,9 +25,9 @@ pub type WCHAR = u16;
 #[cfg(not(windows))]
 pub type WCHAR = u32;
 
-/// `SIMKMT_CONFIG` (40 bytes): the argument of `SimKmtReset`.
+/// `SIMKMT_CONFIG` (40 bytes): the argument of `SimKmtReset` and `SimKmtQueryConfig`.
 #[repr(C)]
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SIMKMT_CONFIG {
     /// `sizeof(SIMKMT_CONFIG)`; smaller is `STATUS_INVALID_PARAMETER`.
     pub Size: u32,
