@@ -202,7 +202,10 @@ if [[ -n $(git status --porcelain) ]]; then
     echo "note: the working tree has uncommitted changes: --allow-dirty (a clean tree is checked without it)"
     dirty=(--allow-dirty)
 fi
-cargo publish --dry-run "${dirty[@]}" 2>&1 | tee "$work/publish.log"
+# Its verification build gets a target directory of its own: built in the
+# shared one, the packaged copy's lib takes the workspace lib's place in
+# cargo's fingerprints, and later builds there skip real source changes.
+CARGO_TARGET_DIR="$target_dir/publish-verify" cargo publish --dry-run "${dirty[@]}" 2>&1 | tee "$work/publish.log"
 # The one warning a dry run always prints is its own.
 if grep -i '^warning' "$work/publish.log" | grep -v 'aborting upload due to dry run'; then
     fail "cargo publish --dry-run warned"
