@@ -2,7 +2,7 @@
 """Turns the criterion results of `cargo bench --bench lock_path` into ratio
 tables and checks them against the targets T1-T8 of docs/performance.md.
 
-Usage: python3 benches/report.py [TARGET_DIR] [--strict]
+Usage: python3 benches/report.py [TARGET_DIR]
 
 TARGET_DIR is a cargo target directory (its `criterion/` subdirectory is
 read) or a criterion directory itself; the default is $CARGO_TARGET_DIR, else
@@ -12,14 +12,22 @@ the figure used is the median of the per-sample ns per iteration
 (`median.point_estimate`). The benchmark's name comes from the sibling
 `benchmark.json` when present, else from the path.
 
+Only one run is reported: criterion leaves each benchmark's latest result,
+so a directory can hold results of several `cargo bench` runs (a filtered
+run refreshes only some). The results are grouped by the time their
+`estimates.json` was written, a new run starting wherever two consecutive
+results are more than RUN_GAP_S apart; the run that holds the anchor is
+reported and the others are listed by name only, never compared.
+
 Output is markdown: every benchmark with its ratio to `baseline/atomic_pair`
 measured in the same run, then the derived figures and each target marked
 met / missed / FAIL (past the fail line). When criterion compared the run with
 a previous one (`change/estimates.json`), the median change is listed and
 flagged at the T8 thresholds.
 
-Exit status: 0, or 1 with --strict when any figure is past its fail line,
-2 when no results are found. Standard library only.
+Exit status: 0 when every target with a goal is met; 1 when one is missed
+or past its fail line (or the anchor is missing); 2 when no results are
+found or the arguments are wrong. Standard library only.
 """
 
 import json
@@ -45,6 +53,10 @@ UNIT_BY_BENCH = {
 }
 
 ANCHOR = "baseline/atomic_pair"
+
+# Results written further apart than this belong to different runs (one
+# benchmark of lock_path takes well under a minute).
+RUN_GAP_S = 15 * 60
 
 
 def find_results(arg):
@@ -84,8 +96,24 @@ def load(criterion_dir):
                 change = json.loads(change_file.read_text())["median"]["point_estimate"]
             except (OSError, ValueError, KeyError, TypeError):
                 change = None
-        results[bench_id] = {"median": float(median), "change": change}
+        results[bench_id] = {"median": float(median), "change": change, "mtime": est.stat().st_mtime}
     return results
+
+
+def same_run(results):
+    """(the results of the run that holds the anchor, the ids of the others)."""
+    order = sorted(results, key=lambda b: results[b]["mtime"])
+    runs, last = [], None
+    for bench_id in order:
+        t = results[bench_id]["mtime"]
+        if last is None or t - last > RUN_GAP_S:
+            runs.append([])
+        runs[-1].append(bench_id)
+        last = t
+    home = next((r for r in runs if ANCHOR in r), max(runs, key=len))
+    kept = {b: results[b] for b in home}
+    others = sorted((b for b in results if b not in kept), key=sort_key)
+    return kept, others
 
 
 def sort_key(bench_id):
@@ -115,6 +143,7 @@ class Targets:
     def __init__(self):
         self.rows = []
         self.failed = False
+        self.missed = False
 
     def add(self, tid, what, value, goal_text, met, fail_text="", failed=None, note=""):
         """`met(value)` and `failed(value)` decide the status; `value` None is
@@ -130,6 +159,7 @@ class Targets:
             status = "met"
         else:
             status = "missed"
+            self.missed = True
         self.rows.append((tid, what, fmt_x(value), goal_text,
                           fail_text, status, note))
 
@@ -141,10 +171,10 @@ class Targets:
 
 
 def main(argv):
-    strict = "--strict" in argv
+    # --strict was once needed for a failing exit status; it is the default now.
     args = [a for a in argv if a != "--strict"]
     if any(a.startswith("-") for a in args) or len(args) > 1:
-        print("usage: python3 benches/report.py [TARGET_DIR] [--strict]", file=sys.stderr)
+        print("usage: python3 benches/report.py [TARGET_DIR]", file=sys.stderr)
         return 2
     criterion_dir = find_results(args[0] if args else None)
     results = load(criterion_dir)
@@ -152,6 +182,7 @@ def main(argv):
         print(f"report.py: no */new/estimates.json under {criterion_dir} "
               "(run `cargo bench --bench lock_path` first)", file=sys.stderr)
         return 2
+    results, other_runs = same_run(results)
 
     def t(bench_id):
         r = results.get(bench_id)
@@ -278,8 +309,15 @@ def main(argv):
         for bench_id, change, limit in t8_flags:
             print(f"- `{bench_id}`: median {change * 100:+.1f}% (threshold +{limit * 100:.0f}%)")
 
+    if other_runs:
+        print(f"\n## Not compared: {len(other_runs)} results of other runs\n")
+        print("Written more than 15 minutes away from this run's; rerun the whole bench to include them: "
+              + ", ".join(f"`{b}`" for b in other_runs) + ".")
+
     print("\nT2 and T3 (locked RMWs and instructions per pair) come from `benches/callgrind.sh`.")
-    return 1 if strict and targets.failed else 0
+    verdict = "FAIL" if targets.failed else "missed" if targets.missed or not anchor else "met"
+    print(f"\nreport.py: targets {verdict}", file=sys.stderr)
+    return 0 if verdict == "met" else 1
 
 
 if __name__ == "__main__":
