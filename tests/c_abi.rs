@@ -117,13 +117,41 @@ fn c_program(exe: &Path) -> Command {
     cmd
 }
 
+/// A command running the C (or, with `cpp`, the C++) compiler, found the
+/// way cargo's build scripts find it: the `cc` crate's rules (`CC`/`CXX`,
+/// `TARGET_CC`, `CC_<triple>`, …, else the platform's `cc`/`c++`), for the
+/// host this test runs on. A machine with only clang works; so does a
+/// compiler chosen by `CC`.
+fn compiler(cpp: bool) -> Command {
+    static HOST: OnceLock<String> = OnceLock::new();
+    let host = HOST.get_or_init(|| {
+        let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+        let out = run(Command::new(rustc).arg("-vV"));
+        let text = String::from_utf8(out.stdout).unwrap();
+        let host = text.lines().find_map(|l| l.strip_prefix("host: ")).expect("rustc -vV names the host");
+        host.to_owned()
+    });
+    let tool = cc::Build::new()
+        .cpp(cpp)
+        .cargo_metadata(false)
+        .cargo_warnings(false)
+        .warnings(false)
+        .target(host)
+        .host(host)
+        .opt_level(0)
+        .debug(false)
+        .get_compiler();
+    // The compiler alone: these tests pass every flag themselves.
+    Command::new(tool.path())
+}
+
 fn include() -> String {
     format!("-I{}", root().join("include").display())
 }
 
 /// Compiles C sources into an executable linked against the library.
 fn build_c(sources: &[&str], out: &Path, link: Link) -> PathBuf {
-    let mut cmd = Command::new("gcc");
+    let mut cmd = compiler(false);
     cmd.args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-O1", "-g", "-pthread"]).arg(include());
     for s in sources {
         cmd.arg(root().join(s));
@@ -149,7 +177,7 @@ enum Link {
     Static,
 }
 
-fn header_compiles(compiler: &str, std: &str, lang: &str, defines: &[&str]) {
+fn header_compiles(cpp: bool, std: &str, lang: &str, defines: &[&str]) {
     let dir = scratch("hdr");
     let src = dir.join(if lang == "c" { "t.c" } else { "t.cpp" });
     let prelude = if defines.contains(&"-DD3DKMT_SIM_EXTENSIONS_ONLY") {
@@ -161,7 +189,7 @@ fn header_compiles(compiler: &str, std: &str, lang: &str, defines: &[&str]) {
         ""
     };
     std::fs::write(&src, format!("{prelude}#include \"d3dkmt_sim.h\"\nint main(void) {{ return 0; }}\n")).unwrap();
-    run(Command::new(compiler)
+    run(compiler(cpp)
         .args([std, "-Wall", "-Wextra", "-Werror", "-fsyntax-only"])
         .args(defines)
         .arg(include())
@@ -170,18 +198,45 @@ fn header_compiles(compiler: &str, std: &str, lang: &str, defines: &[&str]) {
 
 #[test]
 fn header_compiles_as_c11_with_warnings_as_errors() {
-    header_compiles("gcc", "-std=c11", "c", &[]);
+    header_compiles(false, "-std=c11", "c", &[]);
+}
+
+/// The C builds take the compiler cargo's build scripts would: here `CC`
+/// names a wrapper that logs each call and runs the real compiler, and a
+/// child run of this binary, filtered to one header test, goes through it.
+#[test]
+fn c_builds_use_the_compiler_cargo_would_choose() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch("cc");
+    let log = dir.join("calls.log");
+    let wrapper = dir.join("logging-cc");
+    let real = compiler(false).get_program().to_owned();
+    std::fs::write(
+        &wrapper,
+        format!("#!/bin/sh\necho \"$@\" >> '{}'\nexec '{}' \"$@\"\n", log.display(), Path::new(&real).display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "header_compiles_as_c11_with_warnings_as_errors", "--test-threads=1"])
+        .env("CC", &wrapper)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && stdout.contains("1 passed"), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let calls = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(calls.contains("-fsyntax-only"), "the header test did not call $CC: {calls:?}");
 }
 
 #[test]
 fn header_compiles_as_cxx17_with_warnings_as_errors() {
-    header_compiles("g++", "-std=c++17", "c++", &[]);
+    header_compiles(true, "-std=c++17", "c++", &[]);
 }
 
 #[test]
 fn header_extensions_only_mode_compiles_in_c_and_cxx() {
-    header_compiles("gcc", "-std=c11", "c", &["-DD3DKMT_SIM_EXTENSIONS_ONLY"]);
-    header_compiles("g++", "-std=c++17", "c++", &["-DD3DKMT_SIM_EXTENSIONS_ONLY"]);
+    header_compiles(false, "-std=c11", "c", &["-DD3DKMT_SIM_EXTENSIONS_ONLY"]);
+    header_compiles(true, "-std=c++17", "c++", &["-DD3DKMT_SIM_EXTENSIONS_ONLY"]);
 }
 
 /// `(struct, C field name, offset)` of every docs/contract.md §2 and §9 layout, from
@@ -425,7 +480,7 @@ fn rust_layouts() -> Vec<(&'static str, &'static str, usize)> {
 fn header_layouts_equal_the_rust_layouts() {
     let dir = scratch("layout");
     let exe = dir.join("layout");
-    run(Command::new("gcc")
+    run(compiler(false)
         .args(["-std=c11", "-Wall", "-Wextra", "-Werror"])
         .arg(include())
         .arg(root().join("tests/c/layout.c"))
@@ -604,7 +659,7 @@ fn env_probe_with(env: &[(&str, &str)]) -> (Option<i32>, String, String) {
         let src = dir.join("probe.c");
         std::fs::write(&src, ENV_PROBE).unwrap();
         let exe = dir.join("probe");
-        run(Command::new("gcc")
+        run(compiler(false)
             .args(["-std=c11", "-Wall", "-Wextra", "-Werror"])
             .arg(include())
             .arg(&src)
