@@ -190,6 +190,11 @@ impl DriverAllocation {
 /// ```
 pub trait DriverModel: Send + Sync {
     /// Interprets one allocation of a create call.
+    ///
+    /// # Errors
+    ///
+    /// Any [`Error`] fails the create call with its status and creates
+    /// nothing; [`Error::Driver`] carries a status of the model's choosing.
     fn interpret(&self, request: &DriverRequest<'_>) -> Result<DriverAllocation>;
 }
 

@@ -67,16 +67,39 @@ impl<'a> LockGuard<'a> {
     }
 
     /// Copies `buf.len()` bytes from `offset` in the allocation.
+    ///
+    /// # Errors
+    ///
+    /// - `Injected` when a fault armed for `CallId::Memory` fires;
+    /// - `InvalidHandle(HandleKind::Allocation)` when the locked allocation was
+    ///   destroyed meanwhile (its handle may name another one now);
+    /// - `InvalidParameter` when `offset..offset + buf.len()` is not inside the
+    ///   allocation.
     pub fn read_at(&self, offset: usize, buf: &mut [u8]) -> Result<()> {
         self.engine.with_memory(self.device.raw(), self.allocation.raw(), self.locked.gen, |m| m.read(offset, buf))
     }
 
     /// Copies `data` to `offset` in the allocation.
+    ///
+    /// # Errors
+    ///
+    /// - `Injected` when a fault armed for `CallId::Memory` fires;
+    /// - `InvalidHandle(HandleKind::Allocation)` when the locked allocation was
+    ///   destroyed meanwhile (its handle may name another one now);
+    /// - `InvalidParameter` when `offset..offset + data.len()` is not inside
+    ///   the allocation.
     pub fn write_at(&self, offset: usize, data: &[u8]) -> Result<()> {
         self.engine.with_memory(self.device.raw(), self.allocation.raw(), self.locked.gen, |m| m.write(offset, data))
     }
 
     /// Unlocks now and returns the Unlock2 status.
+    ///
+    /// # Errors
+    ///
+    /// The Unlock2 errors of [`crate::Simulator::unlock2`];
+    /// `InvalidHandle(HandleKind::Allocation)`
+    /// when the locked allocation was destroyed meanwhile (a newcomer with its
+    /// handle is not unlocked).
     pub fn unlock(guard: Self) -> Result<()> {
         let guard = core::mem::ManuallyDrop::new(guard);
         guard.engine.unlock2(guard.device.raw(), guard.allocation.raw(), Some(guard.locked.gen))

@@ -149,7 +149,12 @@ impl SimConfig {
     /// that is a power of two >= 4096, a lock-reference limit >= 1 and a
     /// wait timeout of at most [`MAX_WAIT_TIMEOUT`], at most one adapter
     /// profile per adapter and each within its ranges
-    /// ([`AdapterProfile::validate`]); `InvalidParameter` otherwise.
+    /// ([`AdapterProfile::validate`]).
+    ///
+    /// # Errors
+    ///
+    /// `InvalidParameter`, for the first range broken, in the order above (the
+    /// profiles last, each as [`AdapterProfile::validate`]).
     pub fn validate(&self) -> Result<()> {
         if self.adapter_count == 0 || self.adapter_count > MAX_ADAPTERS {
             return Err(Error::InvalidParameter("adapter count must be 1..=16"));
@@ -198,6 +203,14 @@ impl SimConfig {
     /// assert_eq!(c.profile(1).kind, d3dkmt_sim::AdapterKind::ComputeOnly);
     /// assert_eq!(c.profile(1).engines_per_node, [1, 4]);
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigParseError`] naming the key, the value and the reason, for the
+    /// first of: a pair without `=`, a key given twice, an unknown key, a value
+    /// that is not of its key's form or is out of range (a profile value also
+    /// when the profile it makes breaks [`AdapterProfile::validate`]), an `aN.`
+    /// prefix past the adapter count.
     pub fn parse(text: &str) -> core::result::Result<SimConfig, ConfigParseError> {
         let mut config = SimConfig::default();
         // Profile keys wait until the adapter count is known: (adapter or

@@ -191,8 +191,7 @@ impl AdapterProfile {
         self.engines_per_node.len() as u32
     }
 
-    /// Checks the ranges documented on each field; `InvalidParameter`
-    /// otherwise.
+    /// Checks the ranges documented on each field.
     ///
     /// ```
     /// use d3dkmt_sim::AdapterProfile;
@@ -200,6 +199,13 @@ impl AdapterProfile {
     /// assert!(AdapterProfile::default().engines_per_node(&[]).validate().is_err());
     /// assert!(AdapterProfile::default().driver_version(2750).validate().is_err());
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// `InvalidParameter`, for the first of: a node count outside 1..=8, a node
+    /// with an engine count outside 1..=32, a driver version that is not a
+    /// `KMT_DRIVERVERSION_*` value, a description of more than 4095 characters
+    /// or with a NUL, a UMD-private blob over 64 KiB.
     pub fn validate(&self) -> Result<()> {
         let nodes = self.engines_per_node.len();
         if nodes == 0 || nodes > MAX_NODES {

@@ -157,6 +157,13 @@ fn report(message: &str) {
 /// ffi::reset_current(SimConfig::default().adapters(2)).unwrap();
 /// assert_eq!(ffi::current().adapter_count(), 2);
 /// ```
+///
+/// # Errors
+///
+/// - `NoMemory` when the process-wide simulator does not exist yet and the host
+///   refuses the memory for it ([`try_current`]);
+/// - `InvalidParameter` when `config` is out of range
+///   ([`SimConfig::validate`]); nothing changes then.
 pub fn reset_current(config: SimConfig) -> Result<()> {
     try_current()?.engine().reset(config)
 }

@@ -24,6 +24,11 @@ impl Simulator {
     /// assert!(sim.enum_adapters3(1, AdapterFilter::ALL).is_err(), "room for 1 of 2");
     /// # Ok::<(), Error>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Simulator::enum_adapters`], counting only the adapters `filter`
+    /// lists.
     pub fn enum_adapters3(&self, capacity: usize, filter: AdapterFilter) -> Result<Vec<AdapterInfo>> {
         self.engine.enum_adapters(capacity, || Ok(filter))
     }
@@ -35,10 +40,7 @@ impl Simulator {
     }
 
     /// `D3DKMTQueryAdapterInfo`: what the adapter says of itself, from its
-    /// [`crate::AdapterProfile`]. A closed or never-issued handle is
-    /// `InvalidParameter`, a surprise-removed adapter `DeviceRemoved`; a
-    /// `DeviceIds` query of a physical adapter other than 0 is
-    /// `InvalidParameter`.
+    /// [`crate::AdapterProfile`].
     ///
     /// ```
     /// use d3dkmt_sim::*;
@@ -53,15 +55,22 @@ impl Simulator {
     /// assert_eq!(sim.query_adapter_info(adapter, AdapterQuery::AdapterType), Err(Error::DeviceRemoved));
     /// # Ok::<(), Error>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// - `Injected` when a fault armed for `CallId::QueryAdapterInfo` fires
+    ///   (before any check);
+    /// - `InvalidHandle(HandleKind::Adapter)` when `adapter` is not an open
+    ///   adapter handle (closed, never issued, another kind);
+    /// - `DeviceRemoved` when the adapter was surprise-removed;
+    /// - `InvalidParameter` for a `DeviceIds` query of a physical adapter other
+    ///   than 0.
     pub fn query_adapter_info(&self, adapter: AdapterHandle, query: AdapterQuery) -> Result<AdapterAnswer> {
         self.engine.query_adapter_info(adapter.raw(), |ask| ask(query))
     }
 
     /// `D3DKMTCreateContextVirtual`: a context of `device` on the node and
-    /// engines `desc` names. A bad device is `InvalidParameter`, a removed
-    /// one `DeviceRemoved`; a node or engine the adapter lacks, reserved
-    /// flag bits, or `HwQueueSupported` on an adapter without hardware
-    /// scheduling enabled are `InvalidParameter`. The context lives until
+    /// engines `desc` names. The context lives until
     /// [`Simulator::destroy_context`] or until its device is destroyed.
     ///
     /// ```
@@ -79,18 +88,43 @@ impl Simulator {
     /// assert!(sim.destroy_context(copy).is_err(), "destroyed with its device");
     /// # Ok::<(), Error>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// - `Injected` when a fault armed for `CallId::CreateContext` fires
+    ///   (before any check);
+    /// - `InvalidHandle(HandleKind::Device)` when `device` names no live device
+    ///   (zero, destroyed, never issued, another kind);
+    /// - `DeviceRemoved` when the device was removed;
+    /// - `InvalidParameter` for reserved flag bits, a node the adapter lacks,
+    ///   an engine the node lacks, or `HwQueueSupported` on an adapter without
+    ///   hardware scheduling enabled (checked in that order);
+    /// - `NoMemory` when the handle table is full.
     pub fn create_context(&self, device: DeviceHandle, desc: &ContextDesc) -> Result<ContextHandle> {
         self.engine.create_context(device.raw(), || Ok(desc.clone()))
     }
 
-    /// `D3DKMTDestroyContext`: works on a removed device; a destroyed or
-    /// never-issued context is `InvalidParameter`.
+    /// `D3DKMTDestroyContext`: works on a removed device.
+    ///
+    /// # Errors
+    ///
+    /// - `Injected` when a fault armed for `CallId::DestroyContext` fires
+    ///   (before any check);
+    /// - `InvalidHandle(HandleKind::Context)` when `context` names no live
+    ///   context (destroyed, also with its device; never issued; another kind).
     pub fn destroy_context(&self, context: ContextHandle) -> Result<()> {
         self.engine.destroy_context(context.raw())
     }
 
     /// What a live context was created with and which device owns it: what
     /// a test asserts its driver sent.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidHandle(HandleKind::Context)` when `context` names no live
+    /// context
+    /// (destroyed, also with its device; never issued; another kind). No fault
+    /// applies.
     pub fn context_info(&self, context: ContextHandle) -> Result<ContextInfo> {
         self.engine.context_info(context.raw())
     }

@@ -80,10 +80,14 @@ impl std::fmt::Debug for Simulator {
 }
 
 impl Simulator {
-    /// Builds a simulator. Fails with `InvalidParameter` when the
-    /// configuration is out of range ([`SimConfig::validate`]), and with
-    /// `NoMemory` when the host refuses the few pages of its tables'
-    /// directories (the tables grow with use).
+    /// Builds a simulator.
+    ///
+    /// # Errors
+    ///
+    /// - `InvalidParameter` when `config` is out of range
+    ///   ([`SimConfig::validate`]);
+    /// - `NoMemory` when the host refuses the few pages of the tables'
+    ///   directories (the tables grow with use).
     pub fn new(config: SimConfig) -> Result<Self> {
         Ok(Simulator { engine: Engine::new(config)? })
     }
@@ -103,8 +107,7 @@ impl Simulator {
     /// `config`, in place. Every object is destroyed (devices, allocations
     /// and their memory, adapter handles) and every fault disarmed; the
     /// handles issued afterwards are the ones a new simulator would issue, so
-    /// a replay from a reset is deterministic. An invalid configuration is
-    /// `InvalidParameter` and changes nothing.
+    /// a replay from a reset is deterministic.
     ///
     /// It takes `&mut self`, so no [`LockGuard`] or other borrow of the old
     /// simulator can outlive the reset (an old handle may name an object of
@@ -125,6 +128,12 @@ impl Simulator {
     /// assert_eq!(sim.enum_adapters(2)?[0].handle, adapter, "the same handles as a new simulator");
     /// # Ok::<(), Error>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// `InvalidParameter` when `config` is out of range
+    /// ([`SimConfig::validate`]);
+    /// nothing changes then. No fault applies to a reset.
     pub fn reset(&mut self, config: SimConfig) -> Result<()> {
         self.engine.reset(config)
     }
@@ -132,8 +141,14 @@ impl Simulator {
     // === faults ===
 
     /// Arms a fault (`SimKmtInjectFault`). Several faults may be armed at
-    /// once; they belong to this simulator. A fault cannot aim at a query
-    /// without a thunk ([`crate::CallId::Query`]).
+    /// once; they belong to this simulator.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidParameter` when the fault breaks a rule of [`Fault`]: it aims at
+    /// [`crate::CallId::Query`] or [`crate::CallId::InjectFault`], returns a
+    /// success status, removes the device of a call that names none, or resets
+    /// the adapter of a call that names neither a device nor an adapter.
     pub fn inject_fault(&self, fault: Fault) -> Result<()> {
         self.engine.inject_fault(fault)
     }
@@ -150,32 +165,67 @@ impl Simulator {
         self.engine.adapter_count(AdapterFilter::ALL)
     }
 
-    /// `D3DKMTEnumAdapters2`: opens one new handle per present adapter. With
-    /// room for fewer than [`Simulator::adapter_count`] entries it fails with
-    /// `BufferTooSmall` and opens nothing.
+    /// `D3DKMTEnumAdapters2`: opens one new handle per present adapter,
+    /// all or none.
+    ///
+    /// # Errors
+    ///
+    /// - `Injected` when a fault armed for `CallId::EnumAdapters` fires (before
+    ///   any check);
+    /// - `BufferTooSmall { needed }` when `capacity` is below the number of
+    ///   present adapters (`needed`); nothing is opened;
+    /// - `NoMemory` when the handle table cannot hold the new handles.
     pub fn enum_adapters(&self, capacity: usize) -> Result<Vec<AdapterInfo>> {
         self.engine.enum_adapters(capacity, || Ok(AdapterFilter::ALL))
     }
 
-    /// `D3DKMTOpenAdapterFromLuid`: unknown or removed LUID is
-    /// `InvalidParameter`.
+    /// `D3DKMTOpenAdapterFromLuid`: a new handle to the present adapter
+    /// with `luid`.
+    ///
+    /// # Errors
+    ///
+    /// - `Injected` when a fault armed for `CallId::OpenAdapter` fires (before
+    ///   any check);
+    /// - `InvalidParameter` when no present adapter has `luid` (unknown, or its
+    ///   adapter was removed);
+    /// - `NoMemory` when the handle table is full.
     pub fn open_adapter_from_luid(&self, luid: Luid) -> Result<AdapterHandle> {
         self.engine.open_adapter(luid)
     }
 
     /// `D3DKMTCloseAdapter`. Devices created through the handle live on.
+    ///
+    /// # Errors
+    ///
+    /// - `Injected` when a fault armed for `CallId::CloseAdapter` fires (before
+    ///   any check);
+    /// - `InvalidHandle(HandleKind::Adapter)` when `adapter` is not an open
+    ///   adapter handle (closed, never issued, another kind).
     pub fn close_adapter(&self, adapter: AdapterHandle) -> Result<()> {
         self.engine.close_adapter(adapter.raw())
     }
 
     /// The LUID of an open adapter handle.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidHandle(HandleKind::Adapter)` when `adapter` is not an open
+    /// adapter handle (closed, never issued, another kind). No fault applies.
     pub fn adapter_luid(&self, adapter: AdapterHandle) -> Result<Luid> {
         self.engine.adapter_luid(adapter.raw())
     }
 
     /// `SimKmtResetAdapter`: a TDR. Every live device of the adapter is
     /// removed with reason `Reset`; new devices can be created afterwards.
-    /// On a removed adapter: `DeviceRemoved`.
+    ///
+    /// # Errors
+    ///
+    /// - `Injected` when a fault armed for `CallId::ResetAdapter` fires (before
+    ///   any check);
+    /// - `InvalidHandle(HandleKind::Adapter)` when `adapter` is not an open
+    ///   adapter handle (closed, never issued, another kind);
+    /// - `DeviceRemoved` when the adapter was removed
+    ///   ([`Simulator::remove_adapter`]).
     pub fn reset_adapter(&self, adapter: AdapterHandle) -> Result<()> {
         self.engine.reset_adapter(adapter.raw())
     }
@@ -183,33 +233,74 @@ impl Simulator {
     /// `SimKmtRemoveAdapter`: surprise removal. Every device is removed with
     /// reason `Stopped`, the LUID disappears from enumeration and creating a
     /// device on a still-open handle fails with `DeviceRemoved`.
+    ///
+    /// # Errors
+    ///
+    /// - `Injected` when a fault armed for `CallId::RemoveAdapter` fires
+    ///   (before any check);
+    /// - `InvalidHandle(HandleKind::Adapter)` when `adapter` is not an open
+    ///   adapter handle (closed, never issued, another kind);
+    /// - `DeviceRemoved` when the adapter was already removed.
     pub fn remove_adapter(&self, adapter: AdapterHandle) -> Result<()> {
         self.engine.remove_adapter(adapter.raw())
     }
 
     // === devices ===
 
-    /// `D3DKMTCreateDevice`. Bad adapter handle: `InvalidParameter`; removed
-    /// adapter: `DeviceRemoved`.
+    /// `D3DKMTCreateDevice`: a new device on the adapter.
+    ///
+    /// # Errors
+    ///
+    /// - `Injected` when a fault armed for `CallId::CreateDevice` fires (before
+    ///   any check);
+    /// - `InvalidHandle(HandleKind::Adapter)` when `adapter` is not an open
+    ///   adapter handle (closed, never issued, another kind);
+    /// - `DeviceRemoved` when the adapter was removed;
+    /// - `NoMemory` when the device pool ([`crate::MAX_DEVICES`]) or the handle
+    ///   table is full.
     pub fn create_device(&self, adapter: AdapterHandle) -> Result<DeviceHandle> {
         self.engine.create_device(adapter.raw())
     }
 
     /// `D3DKMTDestroyDevice`: destroys every allocation of the device,
     /// locked, busy or not. Works on a removed device.
+    ///
+    /// # Errors
+    ///
+    /// - `Injected` when a fault armed for `CallId::DestroyDevice` fires
+    ///   (before any check);
+    /// - `InvalidHandle(HandleKind::Device)` when `device` names no live device
+    ///   (zero, destroyed, never issued, another kind; also the loser of two
+    ///   racing destroys).
     pub fn destroy_device(&self, device: DeviceHandle) -> Result<()> {
         self.engine.destroy_device(device.raw())
     }
 
     /// `D3DKMTGetDeviceState` (execution state): `Active`, or the first
     /// removal reason of a removed device.
+    ///
+    /// # Errors
+    ///
+    /// - `Injected` when a fault armed for `CallId::GetDeviceState` fires
+    ///   (before any check);
+    /// - `InvalidHandle(HandleKind::Device)` when `device` names no live device
+    ///   (zero, destroyed, never issued, another kind).
     pub fn device_state(&self, device: DeviceHandle) -> Result<ExecutionState> {
         self.engine.device_state(device.raw(), StateQuery::Execution)
     }
 
     /// `SimKmtRemoveDevice`: removes the device with `reason` (anything but
-    /// `Active`). Sticky: removing a removed device again returns
-    /// `DeviceRemoved` and keeps the first reason.
+    /// `Active`). Sticky: the first reason stays.
+    ///
+    /// # Errors
+    ///
+    /// - `Injected` when a fault armed for `CallId::RemoveDevice` fires (before
+    ///   any check);
+    /// - `InvalidParameter` when `reason` is `Active`;
+    /// - `InvalidHandle(HandleKind::Device)` when `device` names no live device
+    ///   (zero, destroyed, never issued, another kind);
+    /// - `DeviceRemoved` when the device was already removed (the first reason
+    ///   stays).
     pub fn remove_device(&self, device: DeviceHandle, reason: ExecutionState) -> Result<()> {
         self.engine.remove_device(device.raw(), reason)
     }
@@ -217,14 +308,33 @@ impl Simulator {
     // === allocations ===
 
     /// `D3DKMTCreateAllocation2` for one allocation.
+    ///
+    /// # Errors
+    ///
+    /// As [`Simulator::create_allocations`] for a list of one.
     pub fn create_allocation(&self, device: DeviceHandle, desc: AllocationDesc) -> Result<AllocationHandle> {
         Ok(self.create_allocations(device, &[desc])?[0])
     }
 
-    /// `D3DKMTCreateAllocation2`: all or nothing. Bad device:
-    /// `InvalidParameter`; removed: `DeviceRemoved`; empty list, size 0 or
-    /// misaligned caller memory: `InvalidParameter`; past the adapter
-    /// budget: `NoVideoMemory`.
+    /// `D3DKMTCreateAllocation2`: all or nothing.
+    ///
+    /// # Errors
+    ///
+    /// In order, and nothing is created on any of them:
+    ///
+    /// - `InvalidParameter` when `descs` has more than `u32::MAX` entries;
+    /// - `Injected` when a fault armed for `CallId::CreateAllocation` fires;
+    /// - `InvalidHandle(HandleKind::Device)` when `device` names no live device
+    ///   (zero, destroyed, never issued, another kind);
+    /// - `DeviceRemoved` when the device was removed;
+    /// - `InvalidParameter` for an empty list, then, description by
+    ///   description, a size of 0 or caller memory that is not page-aligned or
+    ///   shorter than the size;
+    /// - `NoVideoMemory` when the page-rounded video-memory allocations do not
+    ///   fit the adapter's budget (a size too large to represent is past any
+    ///   budget);
+    /// - `NoMemory` when the host refuses the memory or the handle table is
+    ///   full (also for a system-memory allocation too large to map).
     pub fn create_allocations(&self, device: DeviceHandle, descs: &[AllocationDesc]) -> Result<Vec<AllocationHandle>> {
         let count = u32::try_from(descs.len()).map_err(|_| Error::InvalidParameter("too many allocations"))?;
         self.engine
@@ -234,13 +344,7 @@ impl Simulator {
     /// `D3DKMTCreateAllocation2` from raw inputs: the simulator's
     /// [`DriverModel`] reads each allocation's private data (the default
     /// model, [`crate::DescModel`], a `SIMKMT_ALLOCATION_DESC`), and the
-    /// call-level fields are checked as Windows checks them (docs/contract.md §4): a
-    /// non-zero `hResource` is `InvalidResourceHandle`
-    /// (`STATUS_INVALID_HANDLE`); resources and sharing are `NotSupported`;
-    /// the standard existing-heap path needs `ExistingSysMem`, one
-    /// allocation, no resource-level private data, a heap size that is a
-    /// non-zero multiple of 4096 and caller memory, else
-    /// `InvalidParameter`; `ExistingSysMem` alone is `InvalidParameter`. A
+    /// call-level fields are checked as Windows checks them (docs/contract.md §4). A
     /// copy of each allocation's private data is kept
     /// ([`Simulator::allocation_private_data`]).
     ///
@@ -252,6 +356,33 @@ impl Simulator {
     /// assert!(matches!(sim.create_allocations_from(device, &bare), Err(Error::InvalidParameter(_))));
     /// # Ok::<(), Error>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// In order (docs/contract.md §4), and nothing is created on any of them:
+    ///
+    /// - `InvalidParameter` when the request has more than `u32::MAX`
+    ///   allocations or `u32::MAX` bytes of resource private data;
+    /// - `Injected` when a fault armed for `CallId::CreateAllocation` fires;
+    /// - `InvalidHandle(HandleKind::Device)` when `device` names no live device
+    ///   (zero, destroyed, never issued, another kind);
+    /// - `DeviceRemoved` when the device was removed;
+    /// - `InvalidResourceHandle` when `hResource` is non-zero;
+    /// - `NotSupported` for `CreateResource` or `CreateShared`;
+    /// - `InvalidParameter` when only one of `StandardAllocation` and
+    ///   `ExistingSysMem` is set, when no allocation is given, and on the
+    ///   standard path unless there is one allocation, no resource-level
+    ///   private data, an existing-heap description whose size is a non-zero
+    ///   multiple of 4096 and caller memory;
+    /// - allocation by allocation: any error of the [`DriverModel`] (the
+    ///   default, [`crate::DescModel`], answers `InvalidParameter`; a model may
+    ///   return `Driver(status)`), then `InvalidParameter` for a size of 0 or
+    ///   caller memory that is not page-aligned or shorter than the size;
+    /// - `NoVideoMemory` when the page-rounded video-memory allocations do not
+    ///   fit the adapter's budget (a size too large to represent is past any
+    ///   budget);
+    /// - `NoMemory` when the host refuses the memory or the handle table is
+    ///   full (also for a system-memory allocation too large to map).
     pub fn create_allocations_from(
         &self,
         device: DeviceHandle,
@@ -275,6 +406,15 @@ impl Simulator {
     /// assert_eq!(sim.allocation_private_data(device, made[0])?, b"mine");
     /// # Ok::<(), Error>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// - `Injected` when a fault armed for `CallId::QueryAllocationPrivateData`
+    ///   fires (before any check);
+    /// - `InvalidHandle(HandleKind::Device)` when `device` names no live device
+    ///   (zero, destroyed, never issued, another kind);
+    /// - `InvalidHandle(HandleKind::Allocation)` when `allocation` names no
+    ///   live allocation, and `WrongDevice` when it is another device's.
     pub fn allocation_private_data(&self, device: DeviceHandle, allocation: AllocationHandle) -> Result<Vec<u8>> {
         self.engine.allocation_private_data(device.raw(), allocation.raw())
     }
@@ -304,25 +444,54 @@ impl Simulator {
     /// sim.use_default_driver_model()?;
     /// # Ok::<(), Error>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// `Injected` when a fault armed for `CallId::SetDriverModel` fires (the
+    /// model is not replaced).
     pub fn set_driver_model(&self, model: impl DriverModel + 'static) -> Result<()> {
         self.engine.set_driver_model(Some(Arc::new(model)))
     }
 
     /// Restores the default driver model ([`crate::DescModel`]).
+    ///
+    /// # Errors
+    ///
+    /// `Injected` when a fault armed for `CallId::SetDriverModel` fires (the
+    /// model is not replaced).
     pub fn use_default_driver_model(&self) -> Result<()> {
         self.engine.set_driver_model(None)
     }
 
     /// `D3DKMTDestroyAllocation2`: all or nothing. A locked or busy
     /// allocation is unlocked and destroyed at once. An empty list succeeds
-    /// and does nothing; a bad or repeated handle is `InvalidParameter` and
-    /// nothing is destroyed. Works on a removed device.
+    /// and does nothing. Works on a removed device.
+    ///
+    /// # Errors
+    ///
+    /// In order, and nothing is destroyed on any of them:
+    ///
+    /// - `Injected` when a fault armed for `CallId::DestroyAllocation` fires;
+    /// - `InvalidHandle(HandleKind::Device)` when `device` names no live device
+    ///   (zero, destroyed, never issued, another kind);
+    /// - handle by handle: `InvalidHandle(HandleKind::Allocation)` for one that
+    ///   names no live allocation, `WrongDevice` for another device's,
+    ///   `InvalidParameter` for one listed twice.
     pub fn destroy_allocations(&self, device: DeviceHandle, allocations: &[AllocationHandle]) -> Result<()> {
         self.engine.destroy_allocations(device.raw(), 0, Some(&Raw(allocations)))
     }
 
     /// `SimKmtQueryAllocation`. Works on a removed device (whose allocations
     /// show lock count 0).
+    ///
+    /// # Errors
+    ///
+    /// - `Injected` when a fault armed for `CallId::QueryAllocation` fires
+    ///   (before any check);
+    /// - `InvalidHandle(HandleKind::Device)` when `device` names no live device
+    ///   (zero, destroyed, never issued, another kind);
+    /// - `InvalidHandle(HandleKind::Allocation)` when `allocation` names no
+    ///   live allocation, and `WrongDevice` when it is another device's.
     pub fn query_allocation(&self, device: DeviceHandle, allocation: AllocationHandle) -> Result<AllocationInfo> {
         self.engine.query_allocation(device.raw(), allocation.raw())
     }
@@ -332,6 +501,17 @@ impl Simulator {
     /// `SimKmtSubmit`: queues work that references `allocations` (all of
     /// `device`) and returns its fence; they are busy until it completes.
     /// Fences count from 1 per device.
+    ///
+    /// # Errors
+    ///
+    /// - `Injected` when a fault armed for `CallId::Submit` fires (before any
+    ///   check);
+    /// - `InvalidParameter` when `allocations` is empty;
+    /// - `InvalidHandle(HandleKind::Device)` when `device` names no live device
+    ///   (zero, destroyed, never issued, another kind);
+    /// - `DeviceRemoved` when the device was removed;
+    /// - handle by handle: `InvalidHandle(HandleKind::Allocation)` for one that
+    ///   names no live allocation, `WrongDevice` for another device's.
     pub fn submit(&self, device: DeviceHandle, allocations: &[AllocationHandle]) -> Result<u64> {
         self.engine.submit(device.raw(), &Raw(allocations))
     }
@@ -339,11 +519,24 @@ impl Simulator {
     /// `SimKmtCompleteFence`: retires all the device's work with a fence
     /// `<= value` (a value above the last issued fence completes everything;
     /// 0 does nothing) and wakes blocked locks.
+    ///
+    /// # Errors
+    ///
+    /// - `Injected` when a fault armed for `CallId::CompleteFence` fires
+    ///   (before any check);
+    /// - `InvalidHandle(HandleKind::Device)` when `device` names no live device
+    ///   (zero, destroyed, never issued, another kind);
+    /// - `DeviceRemoved` when the device was removed.
     pub fn complete_fence(&self, device: DeviceHandle, value: u64) -> Result<()> {
         self.engine.complete_fence(device.raw(), value)
     }
 
     /// The last fence issued on the device (0 before the first submission).
+    ///
+    /// # Errors
+    ///
+    /// `InvalidHandle(HandleKind::Device)` when `device` names no live device
+    /// (zero, destroyed, never issued, another kind). No fault applies.
     pub fn last_fence(&self, device: DeviceHandle) -> Result<u64> {
         self.engine.last_fence(device.raw())
     }
@@ -351,9 +544,7 @@ impl Simulator {
     // === locks ===
 
     /// `D3DKMTLock2`: maps the whole allocation and takes one lock
-    /// reference. Checks, in order: device live, device not removed,
-    /// allocation live and of that device, CPU-visible, busy (per the busy
-    /// policy), reference limit. Nested locks return the same address.
+    /// reference. Nested locks return the same address.
     ///
     /// ```
     /// use d3dkmt_sim::*;
@@ -370,13 +561,43 @@ impl Simulator {
     /// assert_eq!(sim.unlock2(device, alloc), Err(Error::NotLocked));
     /// # Ok::<(), Error>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// In the contract's order (docs/lock-states.md):
+    ///
+    /// - `Injected` when a fault armed for `CallId::Lock2` fires (before any
+    ///   check);
+    /// - `InvalidHandle(HandleKind::Device)` when `device` names no live device
+    ///   (zero, destroyed, never issued, another kind);
+    /// - `DeviceRemoved` when the device was removed;
+    /// - `InvalidHandle(HandleKind::Allocation)` when `allocation` names no
+    ///   live allocation, and `WrongDevice` when it is another device's;
+    /// - `NotCpuVisible` when the allocation was created not CPU-visible;
+    /// - `AllocationBusy` when submitted work references the allocation: at
+    ///   once under [`crate::BusyPolicy::Fail`], after the configured timeout
+    ///   under `Wait`, never under `Ignore` (a removal during the wait is
+    ///   `DeviceRemoved`);
+    /// - `TooManyReferences` when the lock count is at the configured limit.
     #[inline]
     pub fn lock2(&self, device: DeviceHandle, allocation: AllocationHandle) -> Result<Mapping> {
         self.engine.lock2(device.raw(), allocation.raw(), 0)
     }
 
-    /// `D3DKMTUnlock2`: drops one lock reference. Checks, in order: device
-    /// live, not removed, allocation live and of that device, locked.
+    /// `D3DKMTUnlock2`: drops one lock reference.
+    ///
+    /// # Errors
+    ///
+    /// In the contract's order:
+    ///
+    /// - `Injected` when a fault armed for `CallId::Unlock2` fires (before any
+    ///   check);
+    /// - `InvalidHandle(HandleKind::Device)` when `device` names no live device
+    ///   (zero, destroyed, never issued, another kind);
+    /// - `DeviceRemoved` when the device was removed;
+    /// - `InvalidHandle(HandleKind::Allocation)` when `allocation` names no
+    ///   live allocation, and `WrongDevice` when it is another device's;
+    /// - `NotLocked` when the allocation holds no lock reference.
     #[inline]
     pub fn unlock2(&self, device: DeviceHandle, allocation: AllocationHandle) -> Result<()> {
         self.engine.unlock2(device.raw(), allocation.raw(), None)
@@ -396,18 +617,19 @@ impl Simulator {
     /// assert_eq!(sim.query_allocation(device, alloc)?.lock_count, 0);
     /// # Ok::<(), Error>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Simulator::lock2`].
     #[inline]
     pub fn lock2_guard(&self, device: DeviceHandle, allocation: AllocationHandle) -> Result<LockGuard<'_>> {
         let locked = self.engine.lock2_life(device.raw(), allocation.raw())?;
         Ok(LockGuard::new(&self.engine, device, allocation, locked))
     }
 
-    /// `D3DKMTLock`, the legacy page-list lock. Flag rules first (reserved
-    /// bits, `READ_ONLY` with `WRITE_ONLY`), then as Lock2, then the pages
-    /// (the mapping starts at the first listed page), then busy decided by
-    /// the flags: `IGNORE_SYNC` skips it, `DONOT_WAIT` fails, otherwise the
-    /// call waits (bounded by the configured timeout). Each successful lock
-    /// is one reference, counted with Lock2's against one limit.
+    /// `D3DKMTLock`, the legacy page-list lock: the mapping starts at the
+    /// first listed page. Each successful lock is one reference, counted
+    /// with Lock2's against one limit.
     ///
     /// ```
     /// use d3dkmt_sim::*;
@@ -421,6 +643,28 @@ impl Simulator {
     /// sim.unlock(device, &[alloc, alloc])?;
     /// # Ok::<(), Error>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// In the contract's order (docs/lock-states.md):
+    ///
+    /// - `Injected` when a fault armed for `CallId::Lock` fires (before any
+    ///   check);
+    /// - `InvalidParameter` for reserved flag bits, or `READ_ONLY` with
+    ///   `WRITE_ONLY`;
+    /// - `InvalidHandle(HandleKind::Device)` when `device` names no live device
+    ///   (zero, destroyed, never issued, another kind);
+    /// - `DeviceRemoved` when the device was removed;
+    /// - `InvalidHandle(HandleKind::Allocation)` when `allocation` names no
+    ///   live allocation, and `WrongDevice` when it is another device's;
+    /// - `NotCpuVisible` when the allocation was created not CPU-visible;
+    /// - `InvalidParameter` for an empty page list or a page index past the
+    ///   page count (`LOCK_ENTIRE` or [`Pages::Entire`] lists none);
+    /// - `AllocationBusy` when submitted work references the allocation: at
+    ///   once with `DONOT_WAIT`, after the configured timeout otherwise, never
+    ///   with `IGNORE_SYNC` (a removal during the wait is `DeviceRemoved`);
+    /// - `TooManyReferences` when the lock count (Lock2's and Lock's) is at the
+    ///   configured limit.
     pub fn lock(
         &self,
         device: DeviceHandle,
@@ -440,9 +684,21 @@ impl Simulator {
     }
 
     /// `D3DKMTUnlock`: releases one reference from each listed allocation
-    /// (a handle listed twice releases two). All or nothing: an empty list,
-    /// a bad handle, or more releases than references held is
-    /// `InvalidParameter` and nothing is unlocked.
+    /// (a handle listed twice releases two). All or nothing.
+    ///
+    /// # Errors
+    ///
+    /// In order, and nothing is unlocked on any of them:
+    ///
+    /// - `Injected` when a fault armed for `CallId::Unlock` fires;
+    /// - `InvalidParameter` when `allocations` is empty;
+    /// - `InvalidHandle(HandleKind::Device)` when `device` names no live device
+    ///   (zero, destroyed, never issued, another kind);
+    /// - `DeviceRemoved` when the device was removed;
+    /// - handle by handle: `InvalidHandle(HandleKind::Allocation)` for one that
+    ///   names no live allocation, `WrongDevice` for another device's;
+    /// - `NotLocked` when an allocation holds fewer references than it is
+    ///   listed times.
     pub fn unlock(&self, device: DeviceHandle, allocations: &[AllocationHandle]) -> Result<()> {
         self.engine.unlock(device.raw(), &Raw(allocations))
     }
@@ -464,6 +720,17 @@ impl Simulator {
     /// assert_eq!(buf, [0xDD; 4]);
     /// # Ok::<(), Error>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// - `Injected` when a fault armed for `CallId::Memory` fires (before any
+    ///   check);
+    /// - `InvalidHandle(HandleKind::Device)` when `device` names no live device
+    ///   (zero, destroyed, never issued, another kind);
+    /// - `InvalidHandle(HandleKind::Allocation)` when `allocation` names no
+    ///   live allocation, and `WrongDevice` when it is another device's;
+    /// - `InvalidParameter` when `offset..offset + buf.len()` is not inside the
+    ///   allocation.
     pub fn peek(
         &self,
         device: DeviceHandle,
