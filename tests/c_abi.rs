@@ -112,7 +112,13 @@ fn run(cmd: &mut Command) -> Output {
 /// before the program's run path; without it, the program loads exactly the
 /// library it was linked against.
 fn c_program(exe: &Path) -> Command {
-    let mut cmd = Command::new(exe);
+    c_program_via(exe.as_os_str())
+}
+
+/// [`c_program`]'s environment for any launcher (a shell that sets a limit
+/// and `exec`s the program, say).
+fn c_program_via(launcher: &std::ffi::OsStr) -> Command {
+    let mut cmd = Command::new(launcher);
     cmd.env_remove("LD_LIBRARY_PATH").env_remove("D3DKMT_SIM_CONFIG");
     cmd
 }
@@ -570,14 +576,8 @@ fn c_program_under_a_memory_limit_gets_no_memory_and_carries_on() {
     for link in [Link::Shared, Link::Static] {
         let dir = scratch("oom");
         let exe = build_c(&["tests/c/oom.c"], &dir.join("oom"), link);
-        let out = Command::new("sh")
-            .arg("-c")
-            .arg("ulimit -v 300000 && exec \"$0\"")
-            .arg(&exe)
-            .env_remove("LD_LIBRARY_PATH")
-            .env_remove("D3DKMT_SIM_CONFIG")
-            .output()
-            .unwrap();
+        let out =
+            c_program_via("sh".as_ref()).arg("-c").arg("ulimit -v 300000 && exec \"$0\"").arg(&exe).output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
         println!("{stdout}");
         assert!(
@@ -658,17 +658,7 @@ fn env_probe_with(env: &[(&str, &str)]) -> (Option<i32>, String, String) {
         let dir = scratch("env");
         let src = dir.join("probe.c");
         std::fs::write(&src, ENV_PROBE).unwrap();
-        let exe = dir.join("probe");
-        run(compiler(false)
-            .args(["-std=c11", "-Wall", "-Wextra", "-Werror"])
-            .arg(include())
-            .arg(&src)
-            .arg("-o")
-            .arg(&exe)
-            .arg(format!("-L{}", lib_dir().display()))
-            .arg(format!("-Wl,-rpath,{}", lib_dir().display()))
-            .arg("-ld3dkmt_sim"));
-        exe
+        build_c(&[src.to_str().unwrap()], &dir.join("probe"), Link::Shared)
     });
     let out = c_program(exe).env_remove("D3DKMT_SIM_STRICT").envs(env.iter().copied()).output().unwrap();
     (
