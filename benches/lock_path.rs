@@ -52,7 +52,7 @@ use std::time::{Duration, Instant};
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use d3dkmt_sim::{
-    ffi, AllocationDesc, AllocationHandle, BusyPolicy, DeviceHandle, Error, ExecutionState, HandleKind, LockFlags,
+    ffi, AllocationDesc, AllocationHandle, BusyPolicy, DeviceHandle, ErrorKind, ExecutionState, HandleKind, LockFlags,
     Pages, SimConfig, Simulator,
 };
 use gen_handle::{GenTable, PaddedSlot, Slot};
@@ -70,7 +70,7 @@ fn config() -> Criterion {
 /// A simulator with one device (on the first adapter).
 fn device(config: SimConfig) -> (Simulator, DeviceHandle) {
     let sim = Simulator::new(config).expect("valid config");
-    let adapter = sim.enum_adapters(1).expect("one adapter")[0].handle;
+    let adapter = sim.enum_adapters().expect("one adapter")[0].handle;
     let device = sim.create_device(adapter).expect("device");
     (sim, device)
 }
@@ -191,7 +191,7 @@ fn uncontended(c: &mut Criterion) {
     // The C ABI acts on the process-wide simulator.
     ffi::reset_current(SimConfig::default()).expect("replace the process-wide simulator");
     let global = ffi::current();
-    let adapter = global.enum_adapters(1).expect("adapter")[0].handle;
+    let adapter = global.enum_adapters().expect("adapter")[0].handle;
     let gdev = global.create_device(adapter).expect("device");
     let galloc = global.create_allocation(gdev, AllocationDesc::new(PAGE)).expect("allocation");
     let mut lock = D3DKMT_LOCK2 { hDevice: gdev.raw(), hAllocation: galloc.raw(), ..Default::default() };
@@ -223,9 +223,9 @@ fn errors(c: &mut Criterion) {
         g: &mut BenchmarkGroup<'_, WallTime>,
         name: &str,
         (sim, dev, alloc): (&Simulator, DeviceHandle, AllocationHandle),
-        expected: Error,
+        expected: ErrorKind,
     ) {
-        assert_eq!(sim.lock2(dev, alloc), Err(expected), "{name}");
+        assert_eq!(sim.lock2(dev, alloc), Err(expected.into()), "{name}");
         g.bench_function(name, |b| {
             b.iter(|| {
                 let (d, a) = black_box((dev, alloc));
@@ -236,19 +236,19 @@ fn errors(c: &mut Criterion) {
 
     let (sim, dev, alloc) = one_allocation(SimConfig::default(), 1);
     sim.destroy_allocations(dev, &[alloc]).expect("destroy");
-    fail_with(&mut g, "bad_handle", (&sim, dev, alloc), Error::InvalidHandle(HandleKind::Allocation));
+    fail_with(&mut g, "bad_handle", (&sim, dev, alloc), ErrorKind::InvalidHandle(HandleKind::Allocation));
 
     let (sim, dev, alloc) = one_allocation(SimConfig::default(), 1);
     sim.remove_device(dev, ExecutionState::Reset).expect("remove");
-    fail_with(&mut g, "device_removed", (&sim, dev, alloc), Error::DeviceRemoved);
+    fail_with(&mut g, "device_removed", (&sim, dev, alloc), ErrorKind::DeviceRemoved);
 
     let (sim, dev, alloc) = one_allocation(SimConfig::default().busy_policy(BusyPolicy::Fail), 1);
     sim.submit(dev, &[alloc]).expect("submit");
-    fail_with(&mut g, "busy", (&sim, dev, alloc), Error::AllocationBusy);
+    fail_with(&mut g, "busy", (&sim, dev, alloc), ErrorKind::AllocationBusy);
 
     let (sim, dev, alloc) = one_allocation(SimConfig::default().max_lock_references(1), 1);
     sim.lock2(dev, alloc).expect("the one reference allowed");
-    fail_with(&mut g, "at_limit", (&sim, dev, alloc), Error::TooManyReferences);
+    fail_with(&mut g, "at_limit", (&sim, dev, alloc), ErrorKind::TooManyReferences);
 
     g.finish();
 }

@@ -19,7 +19,8 @@ fn show<T>(out: &mut dyn Write, call: &str, result: &Result<T>, note: &str) -> i
     let name = status.name().unwrap_or("?");
     let error = match result {
         Ok(_) => String::new(),
-        Err(e) => format!("  [Rust: Error::{e:?}]"),
+        Err(e) if e.is_injected() => format!("  [Rust: ErrorKind::{:?}, injected]", e.kind()),
+        Err(e) => format!("  [Rust: ErrorKind::{:?}]", e.kind()),
     };
     writeln!(
         out,
@@ -36,7 +37,7 @@ pub fn run(out: &mut dyn Write) -> std::result::Result<(), Box<dyn std::error::E
     let mut sim = Simulator::new(config.clone())?;
 
     writeln!(out, "1. Adapters, a device, an allocation")?;
-    let adapters = sim.enum_adapters(16)?;
+    let adapters = sim.enum_adapters()?;
     let (adapter, luid) = (adapters[0].handle, adapters[0].luid);
     writeln!(
         out,
@@ -115,7 +116,7 @@ pub fn run(out: &mut dyn Write) -> std::result::Result<(), Box<dyn std::error::E
 
     writeln!(out, "7. The Wait policy: Lock2 blocks until the fence completes")?;
     sim.reset(config.clone().busy_policy(BusyPolicy::Wait).wait_timeout(Duration::from_secs(5)))?;
-    let adapter = sim.enum_adapters(1)?[0].handle;
+    let adapter = sim.enum_adapters()?[0].handle;
     let device = sim.create_device(adapter)?;
     writeln!(out, "  (after a reset to the Wait policy) device 0x{:08X}", device.raw())?;
     let alloc = sim.create_allocation(device, AllocationDesc::new(4096))?;
@@ -150,7 +151,7 @@ pub fn run(out: &mut dyn Write) -> std::result::Result<(), Box<dyn std::error::E
 
     writeln!(out, "9. A reset: a new simulator in place, the same handles again")?;
     sim.reset(config)?;
-    let again = sim.create_device(sim.enum_adapters(1)?[0].handle)?;
+    let again = sim.create_device(sim.enum_adapters()?[0].handle)?;
     writeln!(out, "  first device: 0x{:08X}, as after the last reset: {}", again.raw(), again == device)?;
     show(out, "Lock2 with a handle from before", &sim.lock2(again, alloc), "")?;
     writeln!(out, "\nThe C ABI exports the same contract as D3DKMTLock2 and friends: see README.md.")?;

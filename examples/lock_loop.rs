@@ -49,7 +49,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering::AcqRel};
 
 use d3dkmt_sim::{
-    ffi, AllocationDesc, AllocationHandle, BusyPolicy, DeviceHandle, Error, ExecutionState, HandleKind, SimConfig,
+    ffi, AllocationDesc, AllocationHandle, BusyPolicy, DeviceHandle, ErrorKind, ExecutionState, HandleKind, SimConfig,
     Simulator,
 };
 use gen_handle::{GenTable, Slot};
@@ -123,7 +123,7 @@ fn loop_parking_lot_mutex(mutex: &parking_lot::Mutex<u32>, iters: u64) -> u64 {
 }
 
 fn device(sim: &Simulator) -> DeviceHandle {
-    let adapter = sim.enum_adapters(1).expect("one adapter")[0].handle;
+    let adapter = sim.enum_adapters().expect("one adapter")[0].handle;
     sim.create_device(adapter).expect("device")
 }
 
@@ -162,23 +162,23 @@ fn run(mode: &str, iters: u64) -> Result<u64, String> {
             let expected = match mode {
                 "err_bad_handle" => {
                     sim.destroy_allocations(dev, &[alloc]).map_err(|e| e.to_string())?;
-                    Error::InvalidHandle(HandleKind::Allocation)
+                    ErrorKind::InvalidHandle(HandleKind::Allocation)
                 }
                 "err_device_removed" => {
                     sim.remove_device(dev, ExecutionState::Reset).map_err(|e| e.to_string())?;
-                    Error::DeviceRemoved
+                    ErrorKind::DeviceRemoved
                 }
                 "err_busy" => {
                     sim.submit(dev, &[alloc]).map_err(|e| e.to_string())?;
-                    Error::AllocationBusy
+                    ErrorKind::AllocationBusy
                 }
                 _ => {
                     sim.lock2(dev, alloc).map_err(|e| e.to_string())?;
-                    Error::TooManyReferences
+                    ErrorKind::TooManyReferences
                 }
             };
             let got = sim.lock2(dev, alloc);
-            if got != Err(expected) {
+            if got != Err(expected.into()) {
                 return Err(format!("{mode}: Lock2 returned {got:?}, expected Err({expected:?})"));
             }
             loop_lock2_error(&sim, dev, alloc, iters)

@@ -11,7 +11,7 @@
 
 use crate::config::HwScheduling;
 use crate::device::{ContextDesc, DeviceInner};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::handle::{ContextHandle, DeviceHandle, HandleKind};
 use crate::slot::{Slot, Word};
 use crate::stores::view;
@@ -52,22 +52,22 @@ impl<'e> Contexts<'e> {
         let desc = decode()?;
         let profile = stores.adapters.get(dev.adapter()).profile();
         if desc.flags & !CONTEXT_FLAGS_KNOWN != 0 {
-            return Err(Error::InvalidParameter("reserved D3DDDI_CREATECONTEXTFLAGS bits are set"));
+            return Err(ErrorKind::InvalidParameter("reserved D3DDDI_CREATECONTEXTFLAGS bits are set").into());
         }
         let engines = *profile
             .engines_per_node
             .get(desc.node as usize)
-            .ok_or(Error::InvalidParameter("NodeOrdinal names a node the adapter lacks"))?;
+            .ok_or(ErrorKind::InvalidParameter("NodeOrdinal names a node the adapter lacks"))?;
         // 1..=32 engines (the profile's range): a shift of 0..=31.
         let known = u32::MAX >> (32 - engines);
         if desc.engine_affinity & !known != 0 {
-            return Err(Error::InvalidParameter("EngineAffinity names an engine the node lacks"));
+            return Err(ErrorKind::InvalidParameter("EngineAffinity names an engine the node lacks").into());
         }
         if desc.flags & CONTEXT_FLAG_HW_QUEUE_SUPPORTED != 0 && profile.hw_scheduling != HwScheduling::Enabled {
-            return Err(Error::InvalidParameter("HwQueueSupported needs hardware scheduling enabled"));
+            return Err(ErrorKind::InvalidParameter("HwQueueSupported needs hardware scheduling enabled").into());
         }
         let mut inner = dev.lock_active()?;
-        let (n, slot) = stores.handles.issue(1).and_then(|mut s| s.pop()).ok_or(Error::NoMemory)?;
+        let (n, slot) = stores.handles.issue(1).and_then(|mut s| s.pop()).ok_or(ErrorKind::NoMemory)?;
         slot.revive_owned(HandleKind::Context, dev.raw);
         inner.contexts.insert(n, desc);
         Ok(ContextHandle::from_index(n))
@@ -75,7 +75,7 @@ impl<'e> Contexts<'e> {
 
     /// The live context `raw` names: its slot index, slot and owner.
     fn resolve(self, raw: u32) -> Result<(u32, &'e Slot, u32, Word)> {
-        let stale = Error::InvalidHandle(HandleKind::Context);
+        let stale = Error::from(ErrorKind::InvalidHandle(HandleKind::Context));
         let (n, slot) = self.0.handles.get(raw).ok_or(stale)?;
         let word = slot.word();
         if !word.is(HandleKind::Context) {
@@ -93,7 +93,7 @@ impl<'e> Contexts<'e> {
     /// otherwise), on a removed device too. Of two racing destroys, one
     /// wins.
     pub(crate) fn destroy(self, raw: u32) -> Result<()> {
-        let stale = Error::InvalidHandle(HandleKind::Context);
+        let stale = Error::from(ErrorKind::InvalidHandle(HandleKind::Context));
         let (n, slot, owner, word) = self.resolve(raw)?;
         let dev = self.0.devices.resolve(&self.0.handles, owner).map_err(|_| stale)?;
         let mut inner = dev.lock().map_err(|_| stale)?;
@@ -108,7 +108,7 @@ impl<'e> Contexts<'e> {
 
     /// What the live context `raw` was created with.
     pub(crate) fn info(self, raw: u32) -> Result<ContextInfo> {
-        let stale = Error::InvalidHandle(HandleKind::Context);
+        let stale = Error::from(ErrorKind::InvalidHandle(HandleKind::Context));
         let (n, slot, owner, word) = self.resolve(raw)?;
         let dev = self.0.devices.resolve(&self.0.handles, owner).map_err(|_| stale)?;
         let inner = dev.lock().map_err(|_| stale)?;

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use crate::adapter::LiveAdapter;
 use crate::driver::Placement;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::handle::{DeviceHandle, HandleKind};
 use crate::mem::Slots;
 use crate::slot::{Handles, Slot, Word};
@@ -80,7 +80,7 @@ impl ExecutionState {
 /// ```
 /// use d3dkmt_sim::*;
 /// let sim = Simulator::new(SimConfig::default())?;
-/// let adapter = sim.enum_adapters(1)?[0].handle;
+/// let adapter = sim.enum_adapters()?[0].handle;
 /// let device = sim.create_device(adapter)?;
 /// let desc = ContextDesc::default().client_hint(2).private_data(b"umd");
 /// let context = sim.create_context(device, &desc)?;
@@ -217,7 +217,7 @@ impl<'e> LiveDevice<'e> {
     pub(crate) fn active(self) -> Result<Self> {
         match self.removal() {
             None => Ok(self),
-            Some(_) => Err(Error::DeviceRemoved),
+            Some(_) => Err(ErrorKind::DeviceRemoved.into()),
         }
     }
 
@@ -236,7 +236,7 @@ impl<'e> LiveDevice<'e> {
     pub(crate) fn lock(&self) -> Result<MutexGuard<'e, DeviceInner>> {
         let inner = self.obj.inner.lock();
         if !self.slot.still(self.word) {
-            return Err(Error::InvalidHandle(HandleKind::Device));
+            return Err(ErrorKind::InvalidHandle(HandleKind::Device).into());
         }
         Ok(inner)
     }
@@ -245,7 +245,7 @@ impl<'e> LiveDevice<'e> {
     pub(crate) fn lock_active(&self) -> Result<MutexGuard<'e, DeviceInner>> {
         let inner = self.lock()?;
         if self.removal_published() {
-            return Err(Error::DeviceRemoved);
+            return Err(ErrorKind::DeviceRemoved.into());
         }
         Ok(inner)
     }
@@ -305,7 +305,7 @@ impl Devices {
     /// kind device (removed or not).
     #[inline]
     pub(crate) fn resolve<'e>(&'e self, handles: &'e Handles, raw: u32) -> Result<LiveDevice<'e>> {
-        let (n, slot) = handles.get(raw).ok_or(Error::InvalidHandle(HandleKind::Device))?;
+        let (n, slot) = handles.get(raw).ok_or(ErrorKind::InvalidHandle(HandleKind::Device))?;
         self.check(n, raw, slot)
     }
 
@@ -314,17 +314,17 @@ impl Devices {
     /// device live, is it removed) at the cost of one slot read.
     #[inline]
     pub(crate) fn state(&self, handles: &Handles, raw: u32) -> Result<Word> {
-        let (_, slot) = handles.get(raw).ok_or(Error::InvalidHandle(HandleKind::Device))?;
+        let (_, slot) = handles.get(raw).ok_or(ErrorKind::InvalidHandle(HandleKind::Device))?;
         let word = slot.word();
         if !word.is(HandleKind::Device) {
-            return Err(Error::InvalidHandle(HandleKind::Device));
+            return Err(ErrorKind::InvalidHandle(HandleKind::Device).into());
         }
         Ok(word)
     }
 
     /// [`Devices::resolve`] of the slot handle `raw` names.
     fn check<'e>(&'e self, n: u32, raw: u32, slot: &'e Slot) -> Result<LiveDevice<'e>> {
-        let stale = Error::InvalidHandle(HandleKind::Device);
+        let stale = Error::from(ErrorKind::InvalidHandle(HandleKind::Device));
         let word = slot.word();
         if !word.is(HandleKind::Device) {
             return Err(stale);
@@ -344,14 +344,14 @@ impl Devices {
     pub(crate) fn create(&self, handles: &Handles, adapter: &LiveAdapter<'_>) -> Result<DeviceHandle> {
         let mut devices = adapter.adapter.devices();
         if adapter.adapter.is_removed() {
-            return Err(Error::DeviceRemoved);
+            return Err(ErrorKind::DeviceRemoved.into());
         }
-        let index = self.take_index().ok_or(Error::NoMemory)?;
+        let index = self.take_index().ok_or(ErrorKind::NoMemory)?;
         let Some((n, slot)) = handles.issue(1).and_then(|mut s| s.pop()) else {
             self.free.lock().reuse.push(index);
-            return Err(Error::NoMemory);
+            return Err(ErrorKind::NoMemory.into());
         };
-        let obj = self.pool.get(index as usize).ok_or(Error::Internal("device pool"))?;
+        let obj = self.pool.get(index as usize).ok_or(ErrorKind::Internal("device pool"))?;
         *obj.inner.lock() = DeviceInner { next_fence: 1, ..DeviceInner::default() };
         obj.adapter.store(adapter.index, Relaxed);
         slot.revive(HandleKind::Device, index);

@@ -14,7 +14,7 @@
 
 use std::sync::Arc;
 
-use crate::error::{Error, Result};
+use crate::error::{ErrorKind, Result};
 use crate::sync::Mutex;
 
 /// `D3DKMT_CREATEALLOCATIONFLAGS`, the flag word of a create call, as the
@@ -96,7 +96,7 @@ pub enum Placement {
 /// };
 /// let sim = Simulator::new(SimConfig::default())?;
 /// sim.set_driver_model(model)?;
-/// let device = sim.create_device(sim.enum_adapters(1)?[0].handle)?;
+/// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
 /// let request = CreateRequest::new().allocation(RawAllocation::new(b"any")).allocation(RawAllocation::new(b""));
 /// let made = sim.create_allocations_from(device, &request)?;
 /// assert_eq!(sim.query_allocation(device, made[1])?.size, 8192);
@@ -161,7 +161,7 @@ impl DriverAllocation {
     /// only `NOT_CPU_VISIBLE` is known, any other bit is `InvalidParameter`.
     pub(crate) fn with_desc_flags(self, flags: u32) -> Result<Self> {
         if flags & !DescModel::FLAG_NOT_CPU_VISIBLE != 0 {
-            return Err(Error::InvalidParameter("unknown SIMKMT_ALLOCATION_FLAG bits"));
+            return Err(ErrorKind::InvalidParameter("unknown SIMKMT_ALLOCATION_FLAG bits").into());
         }
         Ok(if flags & DescModel::FLAG_NOT_CPU_VISIBLE != 0 { self.not_cpu_visible() } else { self })
     }
@@ -170,7 +170,7 @@ impl DriverAllocation {
 /// The simulated kernel-mode driver's reading of private driver data: one
 /// call per allocation, in order, after the call's own checks. An error
 /// fails the whole create call and nothing is created; return
-/// [`Error::Driver`] to fail with a status of the driver's choosing.
+/// [`ErrorKind::Driver`] to fail with a status of the driver's choosing.
 ///
 /// It runs outside every simulator lock but the shared side of the reset
 /// gate, may run on any thread and concurrently with itself, and must not
@@ -194,7 +194,7 @@ pub trait DriverModel: Send + Sync {
     /// # Errors
     ///
     /// Any [`Error`] fails the create call with its status and creates
-    /// nothing; [`Error::Driver`] carries a status of the model's choosing.
+    /// nothing; [`ErrorKind::Driver`] carries a status of the model's choosing.
     fn interpret(&self, request: &DriverRequest<'_>) -> Result<DriverAllocation>;
 }
 
@@ -251,10 +251,10 @@ impl DriverModel for DescModel {
     fn interpret(&self, request: &DriverRequest<'_>) -> Result<DriverAllocation> {
         let data = request.private_data;
         if data.is_empty() {
-            return Err(Error::InvalidParameter("allocation private data is NULL"));
+            return Err(ErrorKind::InvalidParameter("allocation private data is NULL").into());
         }
         let Some(bytes) = data.get(..Self::DESC_SIZE) else {
-            return Err(Error::InvalidParameter("allocation private data is too short"));
+            return Err(ErrorKind::InvalidParameter("allocation private data is too short").into());
         };
         let u32_at = |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
         let (version, flags) = (u32_at(0), u32_at(4));
@@ -262,11 +262,11 @@ impl DriverModel for DescModel {
         size.copy_from_slice(&bytes[8..16]);
         let size = u64::from_le_bytes(size);
         if version != Self::VERSION {
-            return Err(Error::InvalidParameter("unknown SIMKMT_ALLOCATION_DESC version"));
+            return Err(ErrorKind::InvalidParameter("unknown SIMKMT_ALLOCATION_DESC version").into());
         }
         let answer = DriverAllocation::new(size).with_desc_flags(flags)?;
         if size == 0 {
-            return Err(Error::InvalidParameter("allocation size is 0"));
+            return Err(ErrorKind::InvalidParameter("allocation size is 0").into());
         }
         Ok(answer)
     }
@@ -306,8 +306,8 @@ impl Driver {
         match answer {
             // A failure must carry a failure status, or the call would
             // report success for a create that did nothing.
-            Err(Error::Driver(status)) if !status.is_err() => {
-                Err(Error::InvalidParameter("the driver model failed with a success status"))
+            Err(e) if !e.status().is_err() => {
+                Err(ErrorKind::InvalidParameter("the driver model failed with a success status").into())
             }
             other => other,
         }
@@ -342,8 +342,8 @@ mod tests {
     #[test]
     fn a_failure_with_a_success_status_is_invalid_parameter() {
         let model: Arc<dyn DriverModel> =
-            Arc::new(|_: &DriverRequest<'_>| Err(Error::Driver(crate::status::NtStatus::SUCCESS)));
+            Arc::new(|_: &DriverRequest<'_>| Err(ErrorKind::Driver(crate::status::NtStatus::SUCCESS).into()));
         let got = Driver::interpret(Some(&model), &DescModel::request(&[]));
-        assert!(matches!(got, Err(Error::InvalidParameter(_))));
+        assert!(matches!(got.map_err(|e| e.kind()), Err(ErrorKind::InvalidParameter(_))));
     }
 }

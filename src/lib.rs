@@ -15,15 +15,18 @@
 //!
 //! Every status the simulator returns is the one the contract names, in the
 //! contract's check order, and a failed call changes nothing.
-//! [`Error::status`] is the one mapping from errors to [`NtStatus`].
+//! [`ErrorKind::status`] is the one mapping from errors to [`NtStatus`].
 //! Handles have the shape of Windows' local handles: a new simulator's are
 //! `0x40000040`, `0x40000080`, … in creation order, whatever their kinds.
 //!
+//! A test imports the [`prelude`] (everything it names but `Result` and
+//! `Error`, so nothing of the standard library is shadowed):
+//!
 //! ```
-//! use d3dkmt_sim::*;
+//! use d3dkmt_sim::prelude::*;
 //!
 //! let sim = Simulator::new(SimConfig::default())?;
-//! let adapter = sim.enum_adapters(1)?[0].handle;
+//! let adapter = sim.enum_adapters()?[0].handle;
 //! let device = sim.create_device(adapter)?;
 //! let alloc = sim.create_allocation(device, AllocationDesc::new(1 << 20))?;
 //! assert_eq!([adapter.raw(), device.raw(), alloc.raw()], [0x4000_0040, 0x4000_0080, 0x4000_00C0]);
@@ -38,14 +41,14 @@
 //!
 //! // GPU work makes the allocation busy until its fence completes.
 //! let fence = sim.submit(device, &[alloc])?;
-//! assert_eq!(sim.lock2(device, alloc), Err(Error::AllocationBusy));
+//! assert_eq!(sim.lock2(device, alloc).unwrap_err(), ErrorKind::AllocationBusy);
 //! sim.complete_fence(device, fence)?;
 //!
 //! // Device removal is sticky and drops every lock.
 //! sim.remove_device(device, ExecutionState::Hung)?;
 //! assert_eq!(sim.lock2(device, alloc).unwrap_err().status(), NtStatus::DEVICE_REMOVED);
 //! assert_eq!(sim.device_state(device)?, ExecutionState::Hung);
-//! # Ok::<(), Error>(())
+//! # Ok::<(), d3dkmt_sim::Error>(())
 //! ```
 //!
 //! See `docs/design.md` for the layers, the handle encoding, memory and the
@@ -87,6 +90,7 @@ mod work;
 #[cfg(all(feature = "c-abi", not(loom)))]
 pub mod ffi;
 mod guard;
+pub mod prelude;
 mod sim;
 
 pub use adapter::{AdapterAnswer, AdapterFilter, AdapterInfo, AdapterQuery, DeviceIds, Luid};
@@ -100,7 +104,7 @@ pub use config::{
 pub use context::{ContextInfo, CONTEXT_FLAGS_KNOWN, CONTEXT_FLAG_HW_QUEUE_SUPPORTED};
 pub use device::{ContextDesc, ExecutionState, MAX_DEVICES};
 pub use driver::{CreateFlags, DescModel, DriverAllocation, DriverModel, DriverRequest, Placement};
-pub use error::{status_of, Error, Result};
+pub use error::{status_of, Error, ErrorKind, Result};
 pub use guard::LockGuard;
 pub use handle::{AdapterHandle, AllocationHandle, ContextHandle, DeviceHandle, HandleKind};
 pub use hooks::fault::{Fault, FaultAction, FaultCall};
@@ -108,6 +112,11 @@ pub use lock::{LockFlags, Pages};
 pub use mem::{Mapping, SystemMemory};
 pub use sim::Simulator;
 pub use status::NtStatus;
+
+/// The Rust example of `README.md`, run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeExamples;
 
 /// The Rust examples of `docs/c-library.md`, run as doctests.
 #[cfg(doctest)]

@@ -8,14 +8,14 @@
 
 use crate::allocation::Allocations;
 use crate::device::{DeviceInner, ExecutionState, LiveDevice};
-use crate::error::{Error, Result};
+use crate::error::{ErrorKind, Result};
 
 /// `SimKmtRemoveDevice`: removes the device with `reason` (any but
 /// `Active`). Removing a removed device again is `DeviceRemoved` and keeps
 /// the first reason.
 pub(crate) fn remove_device(allocations: Allocations<'_>, device: u32, reason: ExecutionState) -> Result<()> {
     if !reason.is_removal_reason() {
-        return Err(Error::InvalidParameter("ACTIVE is not a removal reason"));
+        return Err(ErrorKind::InvalidParameter("ACTIVE is not a removal reason").into());
     }
     let dev = allocations.device(device)?.active()?;
     let mut inner = dev.lock_active()?;
@@ -44,7 +44,7 @@ fn remove_adapter_devices(allocations: Allocations<'_>, index: u32, reason: Exec
     let adapter = allocations.0.adapters.get(index);
     let devices = adapter.devices();
     if adapter.is_removed() {
-        return Err(Error::DeviceRemoved);
+        return Err(ErrorKind::DeviceRemoved.into());
     }
     if reason == ExecutionState::Stopped {
         adapter.mark_removed();

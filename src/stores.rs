@@ -8,7 +8,7 @@ use crate::clock::Clock;
 use crate::config::SimConfig;
 use crate::device::Devices;
 use crate::driver::Driver;
-use crate::error::{Error, Result};
+use crate::error::{ErrorKind, Result};
 use crate::gate::Gate;
 use crate::settings::Settings;
 use crate::slot::Handles;
@@ -40,8 +40,8 @@ impl Stores {
             clock: Clock::real(),
             settings: Settings::new(config),
             adapters: Adapters::new(config),
-            devices: Devices::new().ok_or(Error::NoMemory)?,
-            handles: Handles::new().ok_or(Error::NoMemory)?,
+            devices: Devices::new().ok_or(ErrorKind::NoMemory)?,
+            handles: Handles::new().ok_or(ErrorKind::NoMemory)?,
             driver: Driver::new(),
         })
     }

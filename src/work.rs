@@ -14,7 +14,7 @@ use std::collections::{HashSet, VecDeque};
 use crate::allocation::Allocations;
 use crate::call::Elements;
 use crate::device::{life_key, Work};
-use crate::error::{Error, Result};
+use crate::error::{ErrorKind, Result};
 use crate::handle::HandleKind;
 
 /// `SimKmtSubmit`: in this order, an empty list (`InvalidParameter`), the
@@ -22,7 +22,7 @@ use crate::handle::HandleKind;
 /// handle listed twice is one reference of this work). Returns the fence.
 pub(crate) fn submit(allocations: Allocations<'_>, device: u32, list: &dyn Elements<u32>) -> Result<u64> {
     if list.count() == 0 {
-        return Err(Error::InvalidParameter("work must reference an allocation"));
+        return Err(ErrorKind::InvalidParameter("work must reference an allocation").into());
     }
     let dev = allocations.device(device)?.active()?;
     let mut inner = dev.lock_active()?;
@@ -84,6 +84,6 @@ pub(crate) fn complete(allocations: Allocations<'_>, device: u32, value: u64) ->
 /// The last fence issued on the device (0 before the first submission).
 pub(crate) fn last_fence(allocations: Allocations<'_>, device: u32) -> Result<u64> {
     let dev = allocations.device(device)?;
-    let inner = dev.lock().map_err(|_| Error::InvalidHandle(HandleKind::Device))?;
+    let inner = dev.lock().map_err(|_| ErrorKind::InvalidHandle(HandleKind::Device))?;
     Ok(inner.next_fence.saturating_sub(1))
 }

@@ -11,7 +11,7 @@
 //! executable, filtered to one ignored test), so a wrong answer (an abort,
 //! a fault) ends the child, not this test.
 
-use d3dkmt_sim::{AllocationDesc, Error, NtStatus, SimConfig, Simulator};
+use d3dkmt_sim::{AllocationDesc, ErrorKind, NtStatus, SimConfig, Simulator};
 
 const MIB: u64 = 1 << 20;
 
@@ -53,7 +53,7 @@ fn an_empty_simulator_reserves_at_most_64_mib_and_a_thousand_fit_in_one_process(
     let mut sims = Vec::new();
     for i in 0..1000u32 {
         let sim = Simulator::new(SimConfig::default()).unwrap_or_else(|e| panic!("simulator {i}: {e}"));
-        let adapter = sim.enum_adapters(1).unwrap()[0].handle;
+        let adapter = sim.enum_adapters().unwrap()[0].handle;
         let device = sim.create_device(adapter).unwrap();
         let alloc = sim.create_allocation(device, AllocationDesc::new(4096)).unwrap();
         sim.lock2_guard(device, alloc).unwrap().write_at(0, &i.to_le_bytes()).unwrap();
@@ -103,15 +103,15 @@ fn under_a_real_ulimit_creation_fails_with_no_memory_and_the_simulator_stays_usa
 #[ignore = "run by under_a_real_ulimit_…, in a child process under ulimit -v"]
 fn child_fills_the_address_space_a_ulimit_allows() {
     let sim = Simulator::new(SimConfig::default().adapter_memory(64 << 30)).unwrap();
-    let adapter = sim.enum_adapters(1).unwrap()[0].handle;
+    let adapter = sim.enum_adapters().unwrap()[0].handle;
     let device = sim.create_device(adapter).unwrap();
 
     // One allocation far past the limit: refused, and nothing taken (the
     // next creation gets the handle a twin that never asked gets).
-    assert_eq!(sim.create_allocation(device, AllocationDesc::new(32 << 30)), Err(Error::NoMemory));
-    assert_eq!(Error::NoMemory.status(), NtStatus::NO_MEMORY);
+    assert_eq!(sim.create_allocation(device, AllocationDesc::new(32 << 30)), Err(ErrorKind::NoMemory.into()));
+    assert_eq!(ErrorKind::NoMemory.status(), NtStatus::NO_MEMORY);
     let twin = Simulator::new(SimConfig::default().adapter_memory(64 << 30)).unwrap();
-    let twin_device = twin.create_device(twin.enum_adapters(1).unwrap()[0].handle).unwrap();
+    let twin_device = twin.create_device(twin.enum_adapters().unwrap()[0].handle).unwrap();
     let probe = sim.create_allocation(device, AllocationDesc::new(4096)).unwrap();
     assert_eq!(probe, twin.create_allocation(twin_device, AllocationDesc::new(4096)).unwrap());
     sim.destroy_allocations(device, &[probe]).unwrap();
@@ -129,7 +129,7 @@ fn child_fills_the_address_space_a_ulimit_allows() {
             Err(e) => break e,
         }
     };
-    assert_eq!(refused, Error::NoMemory, "the host's refusal is STATUS_NO_MEMORY");
+    assert_eq!(refused, ErrorKind::NoMemory, "the host's refusal is STATUS_NO_MEMORY");
     assert!(!live.is_empty(), "some allocations fit under the limit");
     println!("refused after {} allocations of 8 MiB", live.len());
 

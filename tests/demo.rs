@@ -20,11 +20,14 @@ fn the_demo_succeeds_and_shows_every_lock2_status() {
         assert!(text.contains(status), "the demo never shows {status}:\n{text}");
     }
     // Failures name their Rust error; figures are computed, not typed.
-    assert!(text.contains("[Rust: Error::TooManyReferences]"), "{text}");
+    assert!(text.contains("[Rust: ErrorKind::TooManyReferences]"), "{text}");
     assert!(text.contains("12289 bytes asked for, 16384 bytes in 4 pages"), "{text}");
     assert!(text.contains("same pData both times: true"), "{text}");
     assert!(text.contains("read at the next: \"texels\""), "{text}");
-    assert!(text.contains("fault: return BUSY once") && text.contains("[Rust: Error::Injected"), "{text}");
+    assert!(
+        text.contains("fault: return BUSY once") && text.contains("[Rust: ErrorKind::AllocationBusy, injected]"),
+        "{text}"
+    );
     assert!(text.contains("it waited for the fence, then locked"), "{text}");
     assert!(text.contains("[DD, DD, DD, DD, DD]"), "content loss shows: {text}");
     assert!(text.contains("as after the last reset: true"), "{text}");

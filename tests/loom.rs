@@ -12,7 +12,7 @@
 use loom::sync::Arc;
 use loom::thread;
 
-use d3dkmt_sim::{AllocationDesc, Error, ExecutionState, SimConfig, Simulator};
+use d3dkmt_sim::{AllocationDesc, Error, ErrorKind, ExecutionState, SimConfig, Simulator};
 
 /// Lock2 racing `remove_device` (the contract's rule 3 and the removal
 /// rules): whatever the interleaving, the Lock2 either took its reference
@@ -24,7 +24,7 @@ use d3dkmt_sim::{AllocationDesc, Error, ExecutionState, SimConfig, Simulator};
 fn lock2_racing_remove_device() {
     loom::model(|| {
         let sim = Arc::new(Simulator::new(SimConfig::default()).unwrap());
-        let adapter = sim.enum_adapters(1).unwrap()[0].handle;
+        let adapter = sim.enum_adapters().unwrap()[0].handle;
         let device = sim.create_device(adapter).unwrap();
         let alloc = sim.create_allocation(device, AllocationDesc::new(4096)).unwrap();
 
@@ -37,11 +37,11 @@ fn lock2_racing_remove_device() {
 
         match locked {
             Ok(base) => assert_ne!(base, 0, "a successful Lock2 maps the allocation"),
-            Err(e) => assert_eq!(e, Error::DeviceRemoved, "the only way a racing Lock2 may fail"),
+            Err(e) => assert_eq!(e, ErrorKind::DeviceRemoved, "the only way a racing Lock2 may fail"),
         }
         assert_eq!(sim.device_state(device), Ok(ExecutionState::Hung));
         assert_eq!(sim.query_allocation(device, alloc).unwrap().lock_count, 0, "removal drops every lock");
-        assert_eq!(sim.lock2(device, alloc), Err(Error::DeviceRemoved));
-        assert_eq!(sim.unlock2(device, alloc), Err(Error::DeviceRemoved));
+        assert_eq!(sim.lock2(device, alloc), Err(ErrorKind::DeviceRemoved));
+        assert_eq!(sim.unlock2(device, alloc), Err(ErrorKind::DeviceRemoved));
     });
 }

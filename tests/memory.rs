@@ -28,7 +28,7 @@ fn one_tib_allocation_commits_only_what_is_touched() {
         return;
     };
     let sim = Simulator::new(SimConfig::default().adapter_memory(2 * SIZE)).unwrap();
-    let adapter = sim.enum_adapters(1).unwrap()[0].handle;
+    let adapter = sim.enum_adapters().unwrap()[0].handle;
     let device = sim.create_device(adapter).unwrap();
     let alloc = sim.create_allocation(device, AllocationDesc::new(SIZE)).unwrap();
     assert_eq!(sim.query_allocation(device, alloc).unwrap().size, SIZE);

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 pub use self::query::{AdapterAnswer, AdapterFilter, AdapterQuery, DeviceIds};
 use crate::config::{AdapterProfile, SimConfig, MAX_ADAPTERS};
-use crate::error::{Error, Result};
+use crate::error::{ErrorKind, Result};
 use crate::handle::{AdapterHandle, HandleKind};
 use crate::slot::{Handles, Slot, Word};
 use crate::sync::{AtomicBool, AtomicU32, AtomicU64, Mutex, MutexGuard, Ordering::*};
@@ -23,7 +23,7 @@ use crate::sync::{AtomicBool, AtomicU32, AtomicU64, Mutex, MutexGuard, Ordering:
 /// ```
 /// use d3dkmt_sim::*;
 /// let sim = Simulator::new(SimConfig::default().seed(7))?;
-/// let info = sim.enum_adapters(1)?[0];
+/// let info = sim.enum_adapters()?[0];
 /// assert_eq!(sim.adapter_luid(info.handle)?, info.luid);
 /// assert_ne!(info.luid, Luid::default(), "never zero");
 /// # Ok::<(), Error>(())
@@ -42,7 +42,7 @@ pub struct Luid {
 /// ```
 /// use d3dkmt_sim::*;
 /// let sim = Simulator::new(SimConfig::default().adapters(2))?;
-/// let adapters = sim.enum_adapters(2)?;
+/// let adapters = sim.enum_adapters()?;
 /// assert_ne!(adapters[0].luid, adapters[1].luid);
 /// for info in adapters {
 ///     sim.close_adapter(info.handle)?;
@@ -110,7 +110,7 @@ impl Adapter {
     pub(crate) fn answer(&self, index: u32, query: AdapterQuery) -> Result<AdapterAnswer> {
         let guid = *self.guid.lock();
         query::answer(query, &self.profile(), index, guid, self.budget.load(Relaxed))
-            .ok_or(Error::InvalidParameter("PhysicalAdapterIndex names no physical adapter"))
+            .ok_or(ErrorKind::InvalidParameter("PhysicalAdapterIndex names no physical adapter").into())
     }
 
     /// Whether `bytes` more fit in the budget right now.
@@ -124,7 +124,7 @@ impl Adapter {
         self.used
             .fetch_update(AcqRel, Acquire, |used| used.checked_add(bytes).filter(|&u| u <= budget))
             .map(drop)
-            .map_err(|_| Error::NoVideoMemory)
+            .map_err(|_| ErrorKind::NoVideoMemory.into())
     }
 
     /// Gives `bytes` of the budget back.
@@ -223,9 +223,9 @@ impl Adapters {
     ) -> Result<Vec<AdapterInfo>> {
         let present: Vec<u32> = self.listed(filter).collect();
         if present.len() > capacity {
-            return Err(Error::BufferTooSmall { needed: present.len() });
+            return Err(ErrorKind::BufferTooSmall { needed: present.len() }.into());
         }
-        let slots = handles.issue(present.len()).ok_or(Error::NoMemory)?;
+        let slots = handles.issue(present.len()).ok_or(ErrorKind::NoMemory)?;
         Ok(present
             .into_iter()
             .zip(slots)
@@ -243,25 +243,25 @@ impl Adapters {
         let index = self
             .present()
             .find(|&i| self.get(i).luid() == luid)
-            .ok_or(Error::InvalidParameter("no present adapter has this LUID"))?;
-        let (n, slot) = handles.issue(1).and_then(|mut s| s.pop()).ok_or(Error::NoMemory)?;
+            .ok_or(ErrorKind::InvalidParameter("no present adapter has this LUID"))?;
+        let (n, slot) = handles.issue(1).and_then(|mut s| s.pop()).ok_or(ErrorKind::NoMemory)?;
         Ok(open_in(n, slot, index))
     }
 
     /// Checks an adapter handle once, for the rest of the call.
     pub(crate) fn resolve<'e>(&'e self, handles: &'e Handles, raw: u32) -> Result<LiveAdapter<'e>> {
-        let (_, slot) = handles.get(raw).ok_or(Error::InvalidHandle(HandleKind::Adapter))?;
+        let (_, slot) = handles.get(raw).ok_or(ErrorKind::InvalidHandle(HandleKind::Adapter))?;
         let (_, index) = live_handle(slot)?;
         Ok(LiveAdapter { index, adapter: self.get(index) })
     }
 
     /// `D3DKMTCloseAdapter`. Devices created through the handle live on.
     pub(crate) fn close(&self, handles: &Handles, raw: u32) -> Result<()> {
-        let (n, slot) = handles.get(raw).ok_or(Error::InvalidHandle(HandleKind::Adapter))?;
+        let (n, slot) = handles.get(raw).ok_or(ErrorKind::InvalidHandle(HandleKind::Adapter))?;
         let (word, _) = live_handle(slot)?;
         // Of two racing closes, one wins.
         if !slot.kill_if(word) {
-            return Err(Error::InvalidHandle(HandleKind::Adapter));
+            return Err(ErrorKind::InvalidHandle(HandleKind::Adapter).into());
         }
         handles.retire(n);
         Ok(())
@@ -274,7 +274,7 @@ fn live_handle(slot: &Slot) -> Result<(Word, u32)> {
     let index = slot.object();
     // The index is the handle's if the slot still holds that handle.
     if !word.is(HandleKind::Adapter) || !slot.still(word) {
-        return Err(Error::InvalidHandle(HandleKind::Adapter));
+        return Err(ErrorKind::InvalidHandle(HandleKind::Adapter).into());
     }
     Ok((word, index))
 }

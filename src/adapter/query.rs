@@ -63,7 +63,7 @@ pub struct DeviceIds {
 /// ```
 /// use d3dkmt_sim::*;
 /// let sim = Simulator::new(SimConfig::default())?;
-/// let adapter = sim.enum_adapters(1)?[0].handle;
+/// let adapter = sim.enum_adapters()?[0].handle;
 /// match sim.query_adapter_info(adapter, AdapterQuery::AdapterType)? {
 ///     AdapterAnswer::AdapterType(kind) => assert!(kind.renders()),
 ///     other => panic!("{other:?}"),
@@ -157,8 +157,8 @@ pub(crate) fn answer(
 /// use d3dkmt_sim::*;
 /// let config = SimConfig::default().adapters(2).adapter_profile(1, AdapterProfile::default().kind(AdapterKind::ComputeOnly));
 /// let sim = Simulator::new(config)?;
-/// assert_eq!(sim.enum_adapters3(2, AdapterFilter::default())?.len(), 1, "compute-only left out");
-/// assert_eq!(sim.enum_adapters3(2, AdapterFilter::default().include_compute_only())?.len(), 2);
+/// assert_eq!(sim.enum_adapters3(AdapterFilter::default())?.len(), 1, "compute-only left out");
+/// assert_eq!(sim.enum_adapters3(AdapterFilter::default().include_compute_only())?.len(), 2);
 /// # Ok::<(), Error>(())
 /// ```
 #[non_exhaustive]

@@ -58,7 +58,7 @@ impl AllocationDesc {
 /// ```
 /// use d3dkmt_sim::*;
 /// let sim = Simulator::new(SimConfig::default())?;
-/// let adapter = sim.enum_adapters(1)?[0].handle;
+/// let adapter = sim.enum_adapters()?[0].handle;
 /// let device = sim.create_device(adapter)?;
 /// let alloc = sim.create_allocation(device, AllocationDesc::new(5000))?;
 /// let info = sim.query_allocation(device, alloc)?;

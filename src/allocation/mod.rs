@@ -18,7 +18,7 @@ use crate::adapter::Adapter;
 use crate::call::Elements;
 use crate::device::{life_key, AllocationRecord, DeviceInner, LiveDevice};
 use crate::driver::{CreateFlags, Driver, DriverRequest, Placement};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::handle::{AllocationHandle, HandleKind};
 use crate::mem::{self, Backing, View};
 use crate::slot::{Slot, Word};
@@ -57,7 +57,7 @@ impl<'e> Allocations<'e> {
     /// a live allocation (`InvalidHandle` otherwise: zero, stale, never
     /// issued, another kind) owned by `dev` (`WrongDevice` otherwise).
     pub(crate) fn resolve(self, dev: &LiveDevice<'_>, raw: u32) -> Result<LiveAllocation<'e>> {
-        let stale = Error::InvalidHandle(HandleKind::Allocation);
+        let stale = Error::from(ErrorKind::InvalidHandle(HandleKind::Allocation));
         let (n, slot) = self.0.handles.get(raw).ok_or(stale)?;
         let word = slot.word();
         if !word.is(HandleKind::Allocation) {
@@ -69,7 +69,7 @@ impl<'e> Allocations<'e> {
             return Err(stale);
         }
         if owner != dev.raw {
-            return Err(Error::WrongDevice);
+            return Err(ErrorKind::WrongDevice.into());
         }
         Ok(LiveAllocation { n, slot, word })
     }
@@ -132,18 +132,18 @@ impl<'e> Allocations<'e> {
                     let mut desc = AllocationDesc::new(answer.size).placement(answer.placement);
                     desc.cpu_visible = answer.cpu_visible;
                     desc.system_memory = raw.system_memory();
-                    (desc, mem::copy_bytes(raw.private_data()).ok_or(Error::NoMemory)?.into())
+                    (desc, mem::copy_bytes(raw.private_data()).ok_or(ErrorKind::NoMemory)?.into())
                 }
             };
             if desc.size == 0 {
-                return Err(Error::InvalidParameter("allocation size is 0"));
+                return Err(ErrorKind::InvalidParameter("allocation size is 0").into());
             }
             if let Some(memory) = desc.system_memory {
                 if !mem::is_aligned(memory.as_ptr(), page_size as usize) {
-                    return Err(Error::InvalidParameter("pSystemMem is not aligned to the page size"));
+                    return Err(ErrorKind::InvalidParameter("pSystemMem is not aligned to the page size").into());
                 }
                 if (memory.len() as u64) < desc.size {
-                    return Err(Error::InvalidParameter("pSystemMem is smaller than the allocation"));
+                    return Err(ErrorKind::InvalidParameter("pSystemMem is smaller than the allocation").into());
                 }
             }
             // `None`: too large to round or to address by page (past any budget).
@@ -157,9 +157,9 @@ impl<'e> Allocations<'e> {
             plans.push((desc, size.unwrap_or(0), private_data));
         }
         let adapter = self.0.adapters.get(dev.adapter());
-        let total = total.filter(|&t| adapter.fits(t)).ok_or(Error::NoVideoMemory)?;
+        let total = total.filter(|&t| adapter.fits(t)).ok_or(ErrorKind::NoVideoMemory)?;
         if too_big {
-            return Err(Error::NoMemory);
+            return Err(ErrorKind::NoMemory.into());
         }
         // Memory first, outside every lock: a failure here has changed
         // nothing (the mappings made so far are unmapped on drop).
@@ -172,18 +172,18 @@ impl<'e> Allocations<'e> {
                     .ok()
                     .filter(|&s| s <= isize::MAX as usize)
                     .and_then(|s| Backing::anonymous(s).ok())
-                    .ok_or(Error::NoMemory)?,
+                    .ok_or(ErrorKind::NoMemory)?,
             });
         }
 
         let mut inner = dev.lock_active()?;
         // Room for the records before anything is taken: an insert below
         // must not abort the process when the host is out of memory.
-        inner.allocations.try_reserve(plans.len()).map_err(|_| Error::NoMemory)?;
+        inner.allocations.try_reserve(plans.len()).map_err(|_| ErrorKind::NoMemory)?;
         adapter.charge(total)?;
         let Some(slots) = self.0.handles.issue(plans.len()) else {
             adapter.refund(total);
-            return Err(Error::NoMemory);
+            return Err(ErrorKind::NoMemory.into());
         };
         let mut handles = Vec::with_capacity(plans.len());
         for (((desc, size, private_data), memory), (n, slot)) in plans.into_iter().zip(memories).zip(slots) {
@@ -205,9 +205,9 @@ impl<'e> Allocations<'e> {
     pub(crate) fn destroy(self, device: u32, resource: u32, list: Option<&dyn Elements<u32>>) -> Result<()> {
         let dev = self.device(device)?;
         if resource != 0 {
-            return Err(Error::InvalidParameter("hResource names no resource"));
+            return Err(ErrorKind::InvalidParameter("hResource names no resource").into());
         }
-        let list = list.ok_or(Error::InvalidParameter("the allocation list is NULL"))?;
+        let list = list.ok_or(ErrorKind::InvalidParameter("the allocation list is NULL"))?;
         if list.count() == 0 {
             return Ok(());
         }
@@ -217,7 +217,7 @@ impl<'e> Allocations<'e> {
         for i in 0..list.count() {
             let a = self.resolve(&dev, list.get(i))?;
             if !seen.insert(a.n) {
-                return Err(Error::InvalidParameter("an allocation is listed twice"));
+                return Err(ErrorKind::InvalidParameter("an allocation is listed twice").into());
             }
             doomed.push(a.n);
         }
@@ -266,7 +266,7 @@ impl<'e> Allocations<'e> {
         // Under the device lock, which creation and destruction hold.
         let placement = dev.lock()?.allocations.get(&a.n).map(|r| r.placement);
         let (true, Some(placement)) = (a.slot.still(a.word), placement) else {
-            return Err(Error::InvalidHandle(HandleKind::Allocation));
+            return Err(ErrorKind::InvalidHandle(HandleKind::Allocation).into());
         };
         Ok(AllocationInfo {
             placement,
@@ -284,7 +284,7 @@ impl<'e> Allocations<'e> {
         let dev = self.device(device)?;
         let inner = dev.lock()?;
         let a = self.resolve(&dev, raw)?;
-        let record = inner.allocations.get(&a.n).ok_or(Error::InvalidHandle(HandleKind::Allocation))?;
+        let record = inner.allocations.get(&a.n).ok_or(ErrorKind::InvalidHandle(HandleKind::Allocation))?;
         Ok(record.private_data.to_vec())
     }
 
@@ -293,22 +293,30 @@ impl<'e> Allocations<'e> {
     /// (a peek, whose caller checked the allocation just before). Under the
     /// slot's memory lock, so the memory cannot go while `f` runs. `f`
     /// returns false for a range outside the allocation.
-    pub(crate) fn with_memory(self, raw: u32, gen: Option<u64>, f: impl FnOnce(&View<'_>) -> bool) -> Result<()> {
-        let stale = Error::InvalidHandle(HandleKind::Allocation);
+    pub(crate) fn with_memory<R>(
+        self,
+        raw: u32,
+        gen: Option<u64>,
+        f: impl FnOnce(&View<'_>) -> Result<R>,
+    ) -> Result<R> {
+        let stale = Error::from(ErrorKind::InvalidHandle(HandleKind::Allocation));
         let (_, slot) = self.0.handles.get(raw).ok_or(stale)?;
         let memory = slot.memory();
         let word = slot.word();
         let live = word.is(HandleKind::Allocation) && gen.is_none_or(|g| word.gen() == g);
         match memory.view() {
-            Some(view) if live => {
-                if f(&view) {
-                    Ok(())
-                } else {
-                    Err(Error::InvalidParameter("the range is outside the allocation"))
-                }
-            }
+            Some(view) if live => f(&view),
             _ => Err(stale),
         }
+    }
+}
+
+/// A memory copy's outcome: `in_range` false is `InvalidParameter`.
+pub(crate) fn in_range(in_range: bool) -> Result<()> {
+    if in_range {
+        Ok(())
+    } else {
+        Err(ErrorKind::InvalidParameter("the range is outside the allocation").into())
     }
 }
 
@@ -317,30 +325,32 @@ impl<'e> Allocations<'e> {
 /// standard allocation).
 fn check_call(call: &CreateCall<'_>) -> Result<()> {
     if call.resource != 0 {
-        return Err(Error::InvalidResourceHandle);
+        return Err(ErrorKind::InvalidResourceHandle.into());
     }
     if call.flags.intersects(CreateFlags::CREATE_RESOURCE | CreateFlags::CREATE_SHARED) {
-        return Err(Error::NotSupported("resources and shared allocations are not simulated"));
+        return Err(ErrorKind::NotSupported("resources and shared allocations are not simulated").into());
     }
     let standard = call.flags.contains(CreateFlags::STANDARD_ALLOCATION);
     if standard != call.flags.contains(CreateFlags::EXISTING_SYS_MEM) {
-        return Err(Error::InvalidParameter("StandardAllocation and ExistingSysMem go together"));
+        return Err(ErrorKind::InvalidParameter("StandardAllocation and ExistingSysMem go together").into());
     }
     if call.count == 0 {
-        return Err(Error::InvalidParameter("no allocations requested"));
+        return Err(ErrorKind::InvalidParameter("no allocations requested").into());
     }
     let Some(standard) = call.standard else { return Ok(()) };
     if call.count != 1 {
-        return Err(Error::InvalidParameter("a standard allocation is created alone"));
+        return Err(ErrorKind::InvalidParameter("a standard allocation is created alone").into());
     }
     if call.resource_data_size != 0 {
-        return Err(Error::InvalidParameter("a standard allocation takes no resource private data"));
+        return Err(ErrorKind::InvalidParameter("a standard allocation takes no resource private data").into());
     }
     match standard {
-        Standard::Missing => Err(Error::InvalidParameter("pStandardAllocation is NULL")),
-        Standard::OtherType => Err(Error::InvalidParameter("only existing-heap standard allocations are supported")),
+        Standard::Missing => Err(ErrorKind::InvalidParameter("pStandardAllocation is NULL").into()),
+        Standard::OtherType => {
+            Err(ErrorKind::InvalidParameter("only existing-heap standard allocations are supported").into())
+        }
         Standard::ExistingHeap(size) if size == 0 || size % 4096 != 0 => {
-            Err(Error::InvalidParameter("ExistingHeapData.Size is not a non-zero multiple of 4096"))
+            Err(ErrorKind::InvalidParameter("ExistingHeapData.Size is not a non-zero multiple of 4096").into())
         }
         Standard::ExistingHeap(_) => Ok(()),
     }
@@ -351,8 +361,10 @@ fn check_call(call: &CreateCall<'_>) -> Result<()> {
 fn standard_desc(element: Element<'_>, size: u64) -> Result<(AllocationDesc, Box<[u8]>)> {
     let (memory, private_data) = match element {
         Element::Decided(desc) => (desc.system_memory, Box::default()),
-        Element::Raw(raw) => (raw.system_memory(), mem::copy_bytes(raw.private_data()).ok_or(Error::NoMemory)?.into()),
+        Element::Raw(raw) => {
+            (raw.system_memory(), mem::copy_bytes(raw.private_data()).ok_or(ErrorKind::NoMemory)?.into())
+        }
     };
-    let memory = memory.ok_or(Error::InvalidParameter("an existing-heap allocation needs pSystemMem"))?;
+    let memory = memory.ok_or(ErrorKind::InvalidParameter("an existing-heap allocation needs pSystemMem"))?;
     Ok((AllocationDesc::new(size).with_system_memory(memory), private_data))
 }

@@ -130,7 +130,7 @@ impl<'a> RawAllocation<'a> {
 /// ```
 /// use d3dkmt_sim::*;
 /// let sim = Simulator::new(SimConfig::default())?;
-/// let device = sim.create_device(sim.enum_adapters(1)?[0].handle)?;
+/// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
 /// // The default model reads a SIMKMT_ALLOCATION_DESC per allocation.
 /// let mut desc = [0u8; 16];
 /// desc[0] = 1;
@@ -165,7 +165,7 @@ impl<'a> CreateRequest<'a> {
     /// ```
     /// use d3dkmt_sim::*;
     /// let sim = Simulator::new(SimConfig::default()).unwrap();
-    /// let device = sim.create_device(sim.enum_adapters(1).unwrap()[0].handle).unwrap();
+    /// let device = sim.create_device(sim.enum_adapters().unwrap()[0].handle).unwrap();
     /// let layout = std::alloc::Layout::from_size_align(8192, 4096).unwrap();
     /// let buf = unsafe { std::alloc::alloc_zeroed(layout) };
     /// // SAFETY: 8192 writable bytes, freed only after the destroy below.

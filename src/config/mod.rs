@@ -10,7 +10,7 @@ pub use self::profile::{
     MAX_DESCRIPTION_CHARS, MAX_ENGINES_PER_NODE, MAX_NODES, MAX_UMD_PRIVATE_BYTES,
 };
 
-use crate::error::{Error, Result};
+use crate::error::{ErrorKind, Result};
 
 /// What Lock2 does with an allocation that submitted GPU work still uses
 /// (`docs/c-library.md`). The legacy page lock ignores this and follows its flags.
@@ -157,19 +157,19 @@ impl SimConfig {
     /// profiles last, each as [`AdapterProfile::validate`]).
     pub fn validate(&self) -> Result<()> {
         if self.adapter_count == 0 || self.adapter_count > MAX_ADAPTERS {
-            return Err(Error::InvalidParameter("adapter count must be 1..=16"));
+            return Err(ErrorKind::InvalidParameter("adapter count must be 1..=16").into());
         }
         if self.page_size < 4096 || !self.page_size.is_power_of_two() {
-            return Err(Error::InvalidParameter("page size must be a power of two >= 4096"));
+            return Err(ErrorKind::InvalidParameter("page size must be a power of two >= 4096").into());
         }
         if self.max_lock_references == 0 {
-            return Err(Error::InvalidParameter("the lock-reference limit must be >= 1"));
+            return Err(ErrorKind::InvalidParameter("the lock-reference limit must be >= 1").into());
         }
         if self.wait_timeout > MAX_WAIT_TIMEOUT {
-            return Err(Error::InvalidParameter("the wait timeout must be at most u32::MAX milliseconds"));
+            return Err(ErrorKind::InvalidParameter("the wait timeout must be at most u32::MAX milliseconds").into());
         }
         if self.adapter_profiles.len() > self.adapter_count as usize {
-            return Err(Error::InvalidParameter("more adapter profiles than adapters"));
+            return Err(ErrorKind::InvalidParameter("more adapter profiles than adapters").into());
         }
         self.adapter_profiles.iter().try_for_each(AdapterProfile::validate)
     }
@@ -289,7 +289,7 @@ impl SimConfig {
             for i in targets {
                 let profile =
                     set_profile_key(config.profile(i), name, value).ok_or_else(|| err(profile_reason(name)))?;
-                if let Err(Error::InvalidParameter(why)) = profile.validate() {
+                if let Err(ErrorKind::InvalidParameter(why)) = profile.validate().map_err(|e| e.kind()) {
                     return Err(err(why));
                 }
                 config = config.adapter_profile(i, profile);

@@ -2,7 +2,7 @@
 //! `D3DKMTQueryAdapterInfo`, `D3DKMTEnumAdapters3` and
 //! `D3DKMTCreateContextVirtual`.
 
-use crate::error::{Error, Result};
+use crate::error::{ErrorKind, Result};
 
 /// What an adapter can do, as `D3DKMT_ADAPTERTYPE` reports it and
 /// `D3DKMTEnumAdapters3`'s filter sees it.
@@ -209,19 +209,19 @@ impl AdapterProfile {
     pub fn validate(&self) -> Result<()> {
         let nodes = self.engines_per_node.len();
         if nodes == 0 || nodes > MAX_NODES {
-            return Err(Error::InvalidParameter("an adapter has 1..=8 nodes"));
+            return Err(ErrorKind::InvalidParameter("an adapter has 1..=8 nodes").into());
         }
         if self.engines_per_node.iter().any(|&e| e == 0 || e > MAX_ENGINES_PER_NODE) {
-            return Err(Error::InvalidParameter("a node has 1..=32 engines"));
+            return Err(ErrorKind::InvalidParameter("a node has 1..=32 engines").into());
         }
         if !DRIVER_VERSIONS.contains(&self.driver_version) {
-            return Err(Error::InvalidParameter("the driver version is not a KMT_DRIVERVERSION_* value"));
+            return Err(ErrorKind::InvalidParameter("the driver version is not a KMT_DRIVERVERSION_* value").into());
         }
         if self.description.chars().count() > MAX_DESCRIPTION_CHARS || self.description.contains('\0') {
-            return Err(Error::InvalidParameter("the description has at most 4095 characters and no NUL"));
+            return Err(ErrorKind::InvalidParameter("the description has at most 4095 characters and no NUL").into());
         }
         if self.umd_private.len() > MAX_UMD_PRIVATE_BYTES {
-            return Err(Error::InvalidParameter("the UMD-private blob is at most 64 KiB"));
+            return Err(ErrorKind::InvalidParameter("the UMD-private blob is at most 64 KiB").into());
         }
         Ok(())
     }

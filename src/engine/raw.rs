@@ -12,10 +12,10 @@ use crate::call::{Call, CallId, Elements};
 use crate::context::ContextInfo;
 use crate::device::{ContextDesc, ExecutionState, LiveDevice};
 use crate::driver::DriverModel;
-use crate::error::{Error, Result};
+use crate::error::{ErrorKind, Result};
 use crate::handle::{AdapterHandle, AllocationHandle, ContextHandle, DeviceHandle};
 use crate::hooks::fault::Fault;
-use crate::lock::{Locked, PageList};
+use crate::lock::{Locked, PageList, Quiet};
 use crate::mem::{Mapping, View};
 use crate::{removal, work};
 
@@ -76,7 +76,7 @@ impl Engine {
         self.call(Call::new(CallId::QueryAdapterInfo).adapter(adapter), |e, _| {
             let live = e.stores.adapters.resolve(&e.stores.handles, adapter)?;
             if live.adapter.is_removed() {
-                return Err(Error::DeviceRemoved);
+                return Err(ErrorKind::DeviceRemoved.into());
             }
             f(&|query| live.adapter.answer(live.index, query))
         })
@@ -159,7 +159,7 @@ impl Engine {
     pub(crate) fn device_state(&self, device: u32, query: StateQuery) -> Result<ExecutionState> {
         self.call(Call::new(CallId::GetDeviceState).device(device), |e, _| {
             if query != StateQuery::Execution {
-                return Err(Error::InvalidParameter("only D3DKMT_DEVICESTATE_EXECUTION is supported"));
+                return Err(ErrorKind::InvalidParameter("only D3DKMT_DEVICESTATE_EXECUTION is supported").into());
             }
             Ok(e.allocations().device(device)?.removal().unwrap_or(ExecutionState::Active))
         })
@@ -242,7 +242,7 @@ impl Engine {
 
     /// Runs `f` on the memory of an allocation of `device` (a peek: works
     /// on a removed device, takes no lock reference).
-    pub(crate) fn peek(&self, device: u32, allocation: u32, f: impl FnOnce(&View<'_>) -> bool) -> Result<()> {
+    pub(crate) fn peek<R>(&self, device: u32, allocation: u32, f: impl FnOnce(&View<'_>) -> Result<R>) -> Result<R> {
         let call = Call::new(CallId::Memory).device(device).allocation(allocation);
         self.call(call, |e, _| {
             let allocations = e.allocations();
@@ -254,13 +254,13 @@ impl Engine {
 
     /// Runs `f` on the memory of the life `gen` of `allocation` (a lock
     /// guard's).
-    pub(crate) fn with_memory(
+    pub(crate) fn with_memory<R>(
         &self,
         device: u32,
         allocation: u32,
         gen: u64,
-        f: impl FnOnce(&View<'_>) -> bool,
-    ) -> Result<()> {
+        f: impl FnOnce(&View<'_>) -> Result<R>,
+    ) -> Result<R> {
         let call = Call::new(CallId::Memory).device(device).allocation(allocation);
         self.call(call, |e, _| e.allocations().with_memory(allocation, Some(gen), f))
     }
@@ -270,7 +270,7 @@ impl Engine {
     /// `D3DKMTLock2` on the quiet branch; `None` leaves it to
     /// [`Engine::lock2_entered`]. Cannot panic.
     #[inline(always)]
-    pub(crate) fn lock2_quiet(&self, device: u32, allocation: u32, flags: u32) -> Option<Result<Mapping>> {
+    pub(crate) fn lock2_quiet(&self, device: u32, allocation: u32, flags: u32) -> Quiet<Mapping> {
         self.quiet()?.lock2_quiet(device, allocation, flags, mapping_only)
     }
 
@@ -279,7 +279,7 @@ impl Engine {
     pub(crate) fn lock2(&self, device: u32, allocation: u32, flags: u32) -> Result<Mapping> {
         match self.lock2_quiet(device, allocation, flags) {
             Some(Ok(mapping)) => Ok(mapping),
-            Some(Err(error)) => Err(error),
+            Some(Err(kind)) => Err(kind.into()),
             None => self.lock2_entered(device, allocation, flags).map(|l| l.mapping),
         }
     }
@@ -292,7 +292,7 @@ impl Engine {
             self.quiet().and_then(|l| l.lock2_quiet(device, allocation, 0, |mapping, gen| Locked { mapping, gen }));
         match quiet {
             Some(Ok(locked)) => Ok(locked),
-            Some(Err(error)) => Err(error),
+            Some(Err(kind)) => Err(kind.into()),
             None => self.lock2_entered(device, allocation, 0),
         }
     }
@@ -308,7 +308,7 @@ impl Engine {
     /// `D3DKMTUnlock2` on the quiet branch (see [`Engine::lock2_quiet`]);
     /// `life` as in the lock engine.
     #[inline(always)]
-    pub(crate) fn unlock2_quiet(&self, device: u32, allocation: u32, life: Option<u64>) -> Option<Result<()>> {
+    pub(crate) fn unlock2_quiet(&self, device: u32, allocation: u32, life: Option<u64>) -> Quiet<()> {
         self.quiet()?.unlock2_quiet(device, allocation, life)
     }
 
@@ -317,7 +317,7 @@ impl Engine {
     pub(crate) fn unlock2(&self, device: u32, allocation: u32, life: Option<u64>) -> Result<()> {
         match self.unlock2_quiet(device, allocation, life) {
             Some(Ok(())) => Ok(()),
-            Some(Err(error)) => Err(error),
+            Some(Err(kind)) => Err(kind.into()),
             None => self.unlock2_entered(device, allocation, life),
         }
     }
@@ -348,14 +348,14 @@ impl Engine {
 
     /// `D3DKMTUnlock` on the quiet branch (one handle: Unlock2's rules).
     #[inline]
-    pub(crate) fn unlock_quiet(&self, device: u32, list: &dyn Elements<u32>) -> Option<Result<()>> {
+    pub(crate) fn unlock_quiet(&self, device: u32, list: &dyn Elements<u32>) -> Quiet<()> {
         self.quiet()?.unlock_quiet(device, list)
     }
 
     /// `D3DKMTUnlock`.
     pub(crate) fn unlock(&self, device: u32, list: &dyn Elements<u32>) -> Result<()> {
         match self.unlock_quiet(device, list) {
-            Some(result) => result,
+            Some(result) => result.map_err(Into::into),
             None => self.unlock_entered(device, list),
         }
     }

@@ -12,7 +12,7 @@ use super::args::{export, read_arg};
 use super::try_current;
 use super::types::{NTSTATUS, WCHAR};
 use crate::config::{AdapterKind, HwScheduling};
-use crate::error::{Error, Result};
+use crate::error::{ErrorKind, Result};
 use crate::{AdapterAnswer, AdapterFilter, AdapterQuery, Luid};
 
 /// Both enumerations: with `adapters == NULL` writes the count to
@@ -76,7 +76,7 @@ export! {
         let bits = unsafe { args.Filter.Value };
         let filter = || {
             if bits & !(FILTER_COMPUTE_ONLY | FILTER_DISPLAY_ONLY) != 0 {
-                return Err(Error::InvalidParameter("reserved D3DKMT_ENUMADAPTERS_FILTER bits are set"));
+                return Err(ErrorKind::InvalidParameter("reserved D3DKMT_ENUMADAPTERS_FILTER bits are set").into());
             }
             Ok(AdapterFilter { compute_only: bits & FILTER_COMPUTE_ONLY != 0, display_only: bits & FILTER_DISPLAY_ONLY != 0 })
         };
@@ -132,7 +132,7 @@ fn query_of(kind: KMTQUERYADAPTERINFOTYPE) -> Result<(AdapterQuery, Option<usize
             (AdapterQuery::CheckDriverUpdateStatus, Some(4))
         }
         KMTQAITYPE_UMDRIVERPRIVATE => (AdapterQuery::UmDriverPrivate, None),
-        _ => return Err(Error::NotSupported("this KMTQUERYADAPTERINFOTYPE is not simulated")),
+        _ => return Err(ErrorKind::NotSupported("this KMTQUERYADAPTERINFOTYPE is not simulated").into()),
     })
 }
 
@@ -231,11 +231,11 @@ export! {
         let (data, size) = (args.pPrivateDriverData.cast::<u8>(), args.PrivateDriverDataSize as usize);
         try_current()?.engine().query_adapter_info(args.hAdapter, |ask| {
             if data.is_null() {
-                return Err(Error::InvalidParameter("pPrivateDriverData is NULL"));
+                return Err(ErrorKind::InvalidParameter("pPrivateDriverData is NULL").into());
             }
             let (mut query, expected) = query_of(args.Type)?;
             if expected.is_some_and(|e| e != size) {
-                return Err(Error::InvalidParameter("PrivateDriverDataSize is not the size of the type's structure"));
+                return Err(ErrorKind::InvalidParameter("PrivateDriverDataSize is not the size of the type's structure").into());
             }
             if let AdapterQuery::DeviceIds { physical_adapter } = &mut query {
                 // SAFETY: the buffer holds a D3DKMT_QUERY_DEVICE_IDS (size
@@ -246,7 +246,7 @@ export! {
             // The blob's size is known only now; for the fixed-size types
             // (checked above) this is also what bounds the copy below.
             if bytes.len() != size {
-                return Err(Error::InvalidParameter("PrivateDriverDataSize is not the size of the UMD-private data"));
+                return Err(ErrorKind::InvalidParameter("PrivateDriverDataSize is not the size of the UMD-private data").into());
             }
             // SAFETY: `size` writable bytes at `data`, the caller's promise.
             unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), data, size) };

@@ -4,7 +4,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::call::Elements;
-use crate::error::{Error, Result};
+use crate::error::{ErrorKind, Result};
 use crate::status::NtStatus;
 
 use super::types::NTSTATUS;
@@ -22,8 +22,8 @@ pub(super) fn guarded(body: impl FnOnce() -> Result<()>) -> NTSTATUS {
 
 /// The status of an error, out of the hot paths' way.
 #[cold]
-pub(super) fn error_status(error: Error) -> NTSTATUS {
-    error.status().0
+pub(super) fn error_status(error: impl Into<NtStatus>) -> NTSTATUS {
+    error.into().0
 }
 
 /// A caller's byte buffer for the duration of a call (empty for NULL).
@@ -53,7 +53,7 @@ pub(super) unsafe fn required_bytes<'a>(
     what: &'static str,
 ) -> Result<&'a [u8]> {
     if data.is_null() && size != 0 {
-        return Err(Error::InvalidParameter(what));
+        return Err(ErrorKind::InvalidParameter(what).into());
     }
     // SAFETY: the caller's promise.
     Ok(unsafe { caller_bytes(data, size) })
@@ -67,7 +67,7 @@ pub(super) unsafe fn required_bytes<'a>(
 #[inline(always)]
 pub(super) unsafe fn read_arg<T: Copy>(p: *const T) -> Result<T> {
     if p.is_null() {
-        return Err(Error::InvalidParameter("NULL argument"));
+        return Err(ErrorKind::InvalidParameter("NULL argument").into());
     }
     // SAFETY: non-NULL, and the caller promises a readable T.
     Ok(unsafe { p.read_unaligned() })

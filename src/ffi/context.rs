@@ -7,7 +7,7 @@ use windows_sys::Wdk::Graphics::Direct3D::*;
 use super::args::{export, read_arg, required_bytes};
 use super::try_current;
 use super::types::NTSTATUS;
-use crate::error::{Error, Result};
+use crate::error::{ErrorKind, Result};
 use crate::ContextDesc;
 
 /// The description a `D3DKMT_CREATECONTEXTVIRTUAL` asks for; its private
@@ -27,7 +27,7 @@ unsafe fn decode(args: &D3DKMT_CREATECONTEXTVIRTUAL) -> Result<ContextDesc> {
             "pPrivateDriverData is NULL with a non-zero size",
         )
     }?;
-    let private_data = crate::mem::copy_bytes(bytes).ok_or(Error::NoMemory)?;
+    let private_data = crate::mem::copy_bytes(bytes).ok_or(ErrorKind::NoMemory)?;
     // SAFETY: both union members are the same 32 bits.
     let flags = unsafe { args.Flags.Anonymous.Value };
     let mut desc = ContextDesc::default()

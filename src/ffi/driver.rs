@@ -7,7 +7,7 @@ use super::args::export;
 use super::try_current;
 use super::types::*;
 use crate::driver::{DriverAllocation, DriverModel, DriverRequest, Placement};
-use crate::error::{Error, Result};
+use crate::error::{ErrorKind, Result};
 use crate::status::NtStatus;
 
 /// A C interpreter: the function and the context it is called with.
@@ -48,12 +48,12 @@ impl DriverModel for CInterpreter {
         // readable request and a writable answer, all valid for the call.
         let status = unsafe { (self.interpret)(self.context as *mut _, &c, &mut answer) };
         if status < 0 {
-            return Err(Error::Driver(NtStatus(status)));
+            return Err(ErrorKind::Driver(NtStatus(status)).into());
         }
         let placement = match answer.Placement {
             SIMKMT_PLACEMENT_VIDEO => Placement::Video,
             SIMKMT_PLACEMENT_SYSTEM => Placement::System,
-            _ => return Err(Error::InvalidParameter("unknown SIMKMT_PLACEMENT in the interpreter's answer")),
+            _ => return Err(ErrorKind::InvalidParameter("unknown SIMKMT_PLACEMENT in the interpreter's answer").into()),
         };
         DriverAllocation::new(answer.SizeInBytes).with_desc_flags(answer.Flags).map(|a| a.placement(placement))
     }
@@ -87,18 +87,18 @@ export! {
         pSize: *mut u32,
     ) {
         if pSize.is_null() {
-            return Err(Error::InvalidParameter("NULL argument"));
+            return Err(ErrorKind::InvalidParameter("NULL argument").into());
         }
         let data = try_current()?.engine().allocation_private_data(hDevice, hAllocation)?;
         // The data came from a u32-sized C buffer or a Rust slice a create
         // call refused above u32::MAX.
-        let needed = u32::try_from(data.len()).map_err(|_| Error::Internal("private data above 4 GiB"))?;
+        let needed = u32::try_from(data.len()).map_err(|_| ErrorKind::Internal("private data above 4 GiB"))?;
         // SAFETY: `pSize` is non-NULL and, by contract, readable and writable.
         let capacity = unsafe { pSize.read_unaligned() };
         let result = if pBuffer.is_null() {
             Ok(())
         } else if capacity < needed {
-            Err(Error::BufferTooSmall { needed: data.len() })
+            Err(ErrorKind::BufferTooSmall { needed: data.len() }.into())
         } else {
             // SAFETY: the caller's buffer holds `capacity >= needed` writable
             // bytes, distinct from the simulator's copy.

@@ -55,7 +55,7 @@ pub use self::lock::*;
 pub use self::simkmt::*;
 pub use self::types::*;
 
-use crate::error::{Error, Result};
+use crate::error::{ErrorKind, Result};
 use crate::sync::OnceLock;
 use crate::{SimConfig, Simulator};
 
@@ -82,7 +82,7 @@ pub fn current() -> &'static Simulator {
 }
 
 /// The process-wide simulator, built on first use from `D3DKMT_SIM_CONFIG`;
-/// [`Error::NoMemory`] (and nothing built) when the host refuses the memory
+/// [`ErrorKind::NoMemory`] (and nothing built) when the host refuses the memory
 /// for it, so a C call made under a tight memory limit fails with
 /// `STATUS_NO_MEMORY` and a later call tries again.
 ///
@@ -94,7 +94,7 @@ pub fn current() -> &'static Simulator {
 ///
 /// # Errors
 ///
-/// [`Error::NoMemory`] as above; a malformed `D3DKMT_SIM_CONFIG` is not an
+/// [`ErrorKind::NoMemory`] as above; a malformed `D3DKMT_SIM_CONFIG` is not an
 /// error (it is reported on stderr and the built-in defaults are used).
 #[inline(always)]
 pub fn try_current() -> Result<&'static Simulator> {
@@ -112,7 +112,7 @@ fn first_use() -> Result<&'static Simulator> {
     let config = SimConfig::from_env().unwrap_or_else(|e| malformed(&e.to_string()));
     let sim = match Simulator::new(config) {
         Ok(sim) => sim,
-        Err(Error::NoMemory) => return Err(Error::NoMemory),
+        Err(e) if e.kind() == ErrorKind::NoMemory => return Err(e),
         Err(e) => {
             report(&format!("{e}; using the built-in defaults"));
             Simulator::new(SimConfig::default())?

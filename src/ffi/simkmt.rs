@@ -10,7 +10,7 @@ use super::args::{export, read_arg, required_bytes, CArray};
 use super::try_current;
 use super::types::*;
 use crate::config::{AdapterKind, AdapterProfile, HwScheduling, MAX_NODES, MAX_UMD_PRIVATE_BYTES};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::status::NtStatus;
 use crate::{BusyPolicy, CallId, ExecutionState, Fault, FaultAction, Placement, SimConfig};
 
@@ -60,7 +60,7 @@ fn config_from_c(c: SIMKMT_CONFIG) -> Result<SimConfig> {
         .adapters(or(c.AdapterCount, defaults.adapter_count))
         .page_size(or(c.PageSize, defaults.page_size))
         .max_lock_references(or(c.MaxLockReferences, defaults.max_lock_references))
-        .busy_policy(busy_policy_of(c.BusyPolicy).ok_or(Error::InvalidParameter("unknown busy policy"))?)
+        .busy_policy(busy_policy_of(c.BusyPolicy).ok_or(ErrorKind::InvalidParameter("unknown busy policy"))?)
         .wait_timeout(match c.WaitTimeoutMs {
             0 => defaults.wait_timeout,
             ms => Duration::from_millis(u64::from(ms)),
@@ -78,7 +78,7 @@ fn config_from_c(c: SIMKMT_CONFIG) -> Result<SimConfig> {
 /// Its description is NULL or a NUL-terminated string; its UMD-private
 /// pointer is NULL or readable for its size.
 unsafe fn profile_from_c(d: &SIMKMT_ADAPTER_DESC) -> Result<AdapterProfile> {
-    let bad = Error::InvalidParameter;
+    let bad = |why| Error::from(ErrorKind::InvalidParameter(why));
     if (d.Size as usize) < core::mem::size_of::<SIMKMT_ADAPTER_DESC>() {
         return Err(bad("SIMKMT_ADAPTER_DESC.Size is too small"));
     }
@@ -145,7 +145,7 @@ unsafe fn reset_config(p: *const SIMKMT_CONFIG) -> Result<SimConfig> {
     // SAFETY: non-NULL; every SIMKMT_CONFIG starts with its Size.
     let size = unsafe { p.cast::<u32>().read_unaligned() } as usize;
     if size < core::mem::size_of::<SIMKMT_CONFIG>() {
-        return Err(Error::InvalidParameter("SIMKMT_CONFIG.Size is too small"));
+        return Err(ErrorKind::InvalidParameter("SIMKMT_CONFIG.Size is too small").into());
     }
     // SAFETY: non-NULL and, by its Size, a whole SIMKMT_CONFIG.
     let mut config = config_from_c(unsafe { read_arg(p) }?)?;
@@ -153,13 +153,13 @@ unsafe fn reset_config(p: *const SIMKMT_CONFIG) -> Result<SimConfig> {
         // SAFETY: by its Size, a whole SIMKMT_CONFIG_EX.
         let ex = unsafe { read_arg(p.cast::<SIMKMT_CONFIG_EX>()) }?;
         if ex.Reserved != 0 {
-            return Err(Error::InvalidParameter("SIMKMT_CONFIG_EX.Reserved must be 0"));
+            return Err(ErrorKind::InvalidParameter("SIMKMT_CONFIG_EX.Reserved must be 0").into());
         }
         if ex.NumAdapterDescs > config.adapter_count {
-            return Err(Error::InvalidParameter("more adapter descriptions than adapters"));
+            return Err(ErrorKind::InvalidParameter("more adapter descriptions than adapters").into());
         }
         if ex.NumAdapterDescs > 0 && ex.pAdapterDescs.is_null() {
-            return Err(Error::InvalidParameter("pAdapterDescs is NULL"));
+            return Err(ErrorKind::InvalidParameter("pAdapterDescs is NULL").into());
         }
         for i in 0..ex.NumAdapterDescs as usize {
             // SAFETY: `NumAdapterDescs` readable entries, the caller's promise.
@@ -215,7 +215,7 @@ export! {
     fn SimKmtRemoveDevice(hDevice: D3DKMT_HANDLE, ExecutionState: u32) {
         let reason = match ExecutionState {
             0 => ExecutionState::Reset,
-            raw => ExecutionState::from_raw(raw).ok_or(Error::InvalidParameter("not an execution state"))?,
+            raw => ExecutionState::from_raw(raw).ok_or(ErrorKind::InvalidParameter("not an execution state"))?,
         };
         try_current()?.engine().remove_device(hDevice, reason)
     }
@@ -264,12 +264,12 @@ export! {
     /// its `Size`: adapter profiles are not reported.
     fn SimKmtQueryConfig(pConfig: *mut SIMKMT_CONFIG) {
         if pConfig.is_null() {
-            return Err(Error::InvalidParameter("NULL argument"));
+            return Err(ErrorKind::InvalidParameter("NULL argument").into());
         }
         // SAFETY: non-NULL; every SIMKMT_CONFIG starts with its Size.
         let size = unsafe { pConfig.cast::<u32>().read_unaligned() };
         if (size as usize) < core::mem::size_of::<SIMKMT_CONFIG>() {
-            return Err(Error::InvalidParameter("SIMKMT_CONFIG.Size is too small"));
+            return Err(ErrorKind::InvalidParameter("SIMKMT_CONFIG.Size is too small").into());
         }
         let out = config_to_c(&try_current()?.config(), size);
         // SAFETY: non-NULL and, by its Size, a whole writable SIMKMT_CONFIG.
@@ -283,7 +283,7 @@ export! {
     /// state.
     fn SimKmtQueryAllocation(hDevice: D3DKMT_HANDLE, hAllocation: D3DKMT_HANDLE, pInfo: *mut SIMKMT_ALLOCATION_INFO) {
         if pInfo.is_null() {
-            return Err(Error::InvalidParameter("NULL argument"));
+            return Err(ErrorKind::InvalidParameter("NULL argument").into());
         }
         let info = try_current()?.engine().query_allocation(hDevice, hAllocation)?;
         let out = SIMKMT_ALLOCATION_INFO {
@@ -305,15 +305,15 @@ export! {
     fn SimKmtInjectFault(p: *const SIMKMT_FAULT) {
         // SAFETY: the caller's promise; NULL is rejected.
         let f = unsafe { read_arg(p) }?;
-        let call = call_of(f.Call).ok_or(Error::InvalidParameter("unknown SIMKMT_CALL"))?;
+        let call = call_of(f.Call).ok_or(ErrorKind::InvalidParameter("unknown SIMKMT_CALL"))?;
         let action = match f.Action {
             SIMKMT_FAULT_RETURN_STATUS => FaultAction::ReturnStatus(NtStatus(f.Status)),
             SIMKMT_FAULT_REMOVE_DEVICE => FaultAction::RemoveDevice,
             SIMKMT_FAULT_RESET_ADAPTER => FaultAction::ResetAdapter,
-            _ => return Err(Error::InvalidParameter("unknown SIMKMT_FAULT action")),
+            _ => return Err(ErrorKind::InvalidParameter("unknown SIMKMT_FAULT action").into()),
         };
         if f.Reserved != 0 {
-            return Err(Error::InvalidParameter("SIMKMT_FAULT.Reserved must be 0"));
+            return Err(ErrorKind::InvalidParameter("SIMKMT_FAULT.Reserved must be 0").into());
         }
         try_current()?.engine().inject_fault(Fault::new(call, action).nth(f.Nth).count(f.Count))
     }

@@ -32,7 +32,7 @@ fn lock2(device: u32, alloc: u32) -> (NTSTATUS, usize) {
 /// One adapter, a device and a one-page allocation on the current simulator.
 fn script() -> (DeviceHandle, AllocationHandle) {
     let sim = current();
-    let adapter = sim.enum_adapters(1).unwrap()[0].handle;
+    let adapter = sim.enum_adapters().unwrap()[0].handle;
     let device = sim.create_device(adapter).unwrap();
     let alloc = sim.create_allocation(device, AllocationDesc::new(4096)).unwrap();
     (device, alloc)
@@ -122,7 +122,7 @@ fn reset_reissues_the_handles_of_a_new_simulator() {
     let _serial = SERIAL.lock();
     let fresh = Simulator::new(SimConfig::default().seed(7)).unwrap();
     let script = |sim: &Simulator| {
-        let adapter = sim.enum_adapters(1).unwrap()[0];
+        let adapter = sim.enum_adapters().unwrap()[0];
         let device = sim.create_device(adapter.handle).unwrap();
         let allocs = sim.create_allocations(device, &[AllocationDesc::new(4096); 3]).unwrap();
         (adapter, device, allocs)
@@ -164,7 +164,7 @@ fn a_lock2_straddling_a_reset_maps_the_allocation_it_locked() {
 
     reset_current(SimConfig::default()).unwrap();
     let sim = current();
-    let adapter = sim.enum_adapters(1).unwrap()[0].handle;
+    let adapter = sim.enum_adapters().unwrap()[0].handle;
     let again = sim.create_device(adapter).unwrap();
     // SAFETY: `page` is 4096 writable bytes, freed only after the device
     // (and with it the allocation) is destroyed below.

@@ -164,7 +164,7 @@ define_handle!(
     /// ```
     /// use d3dkmt_sim::*;
     /// let sim = Simulator::new(SimConfig::default())?;
-    /// let adapter = sim.enum_adapters(1)?[0].handle; // 0x40000040
+    /// let adapter = sim.enum_adapters()?[0].handle; // 0x40000040
     /// let device = sim.create_device(adapter)?;
     /// assert_eq!(device.raw(), 0x4000_0080, "one sequence for every kind");
     /// # Ok::<(), Error>(())
@@ -191,7 +191,7 @@ define_handle!(
     /// ```
     /// use d3dkmt_sim::*;
     /// let sim = Simulator::new(SimConfig::default())?;
-    /// let adapter = sim.enum_adapters(1)?[0].handle; // 0x40000040
+    /// let adapter = sim.enum_adapters()?[0].handle; // 0x40000040
     /// let device = sim.create_device(adapter)?; // 0x40000080
     /// let context = sim.create_context(device, &ContextDesc::default())?;
     /// assert_eq!(context.raw(), 0x4000_00C0, "contexts share the one sequence");

@@ -9,7 +9,7 @@
 //! control word, so with none armed a call pays nothing for the plan.
 
 use crate::call::{Call, CallId};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::gate::Gate;
 use crate::status::NtStatus;
 use crate::sync::Mutex;
@@ -22,7 +22,10 @@ pub type FaultCall = CallId;
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FaultAction {
-    /// Return this (failure) status instead; the call changes nothing.
+    /// Return this (failure) status instead; the call changes nothing. A
+    /// Rust caller gets the [`crate::ErrorKind`] a real failure with this
+    /// status has ([`crate::ErrorKind::from_status`]), with
+    /// [`crate::Error::is_injected`] true; a C caller gets the status.
     ReturnStatus(NtStatus),
     /// Remove the call's device with reason `Hung`, then run the call.
     RemoveDevice,
@@ -40,13 +43,14 @@ pub enum FaultAction {
 /// ```
 /// use d3dkmt_sim::*;
 /// let sim = Simulator::new(SimConfig::default()).unwrap();
-/// let adapter = sim.enum_adapters(1).unwrap()[0].handle;
+/// let adapter = sim.enum_adapters().unwrap()[0].handle;
 /// let device = sim.create_device(adapter).unwrap();
 /// let alloc = sim.create_allocation(device, AllocationDesc::new(4096)).unwrap();
 /// // The second Lock2 from now fails with ALLOCATION_BUSY.
 /// sim.inject_fault(Fault::new(FaultCall::Lock2, FaultAction::ReturnStatus(NtStatus::GRAPHICS_ALLOCATION_BUSY)).nth(2)).unwrap();
 /// assert!(sim.lock2(device, alloc).is_ok());
-/// assert_eq!(sim.lock2(device, alloc).unwrap_err(), Error::Injected(NtStatus::GRAPHICS_ALLOCATION_BUSY));
+/// let err = sim.lock2(device, alloc).unwrap_err();
+/// assert_eq!((err.kind(), err.is_injected()), (ErrorKind::AllocationBusy, true));
 /// assert!(sim.lock2(device, alloc).is_ok());
 /// ```
 #[non_exhaustive]
@@ -83,17 +87,17 @@ impl Fault {
     /// a call that names a device or an adapter.
     pub(crate) fn validate(&self) -> Result<()> {
         if !self.call.can_fault() {
-            return Err(Error::InvalidParameter("faults cannot aim at queries or at fault calls"));
+            return Err(ErrorKind::InvalidParameter("faults cannot aim at queries or at fault calls").into());
         }
         match self.action {
             FaultAction::ReturnStatus(s) if s.is_ok() => {
-                Err(Error::InvalidParameter("a RETURN_STATUS fault needs a failure status"))
+                Err(ErrorKind::InvalidParameter("a RETURN_STATUS fault needs a failure status").into())
             }
             FaultAction::RemoveDevice if !self.call.names_device() => {
-                Err(Error::InvalidParameter("REMOVE_DEVICE needs a call that names a device"))
+                Err(ErrorKind::InvalidParameter("REMOVE_DEVICE needs a call that names a device").into())
             }
             FaultAction::ResetAdapter if !self.call.names_device() && !self.call.names_adapter() => {
-                Err(Error::InvalidParameter("RESET_ADAPTER needs a call that names a device or adapter"))
+                Err(ErrorKind::InvalidParameter("RESET_ADAPTER needs a call that names a device or adapter").into())
             }
             _ => Ok(()),
         }
@@ -178,7 +182,7 @@ impl FaultPlan {
             panic!("injected panic");
         }
         match status {
-            Some(s) => Err(Error::Injected(s)),
+            Some(s) => Err(Error::injected(s)),
             None => Ok(fired),
         }
     }
@@ -226,7 +230,7 @@ mod tests {
         plan.arm(&gate, Fault::new(CallId::Lock2, FaultAction::RemoveDevice)).unwrap();
         plan.arm(&gate, Fault::new(CallId::Lock2, busy())).unwrap();
         let lock2 = call(CallId::Lock2);
-        assert_eq!(plan.on_call(&gate, &lock2), Err(Error::Injected(NtStatus::GRAPHICS_ALLOCATION_BUSY)));
+        assert_eq!(plan.on_call(&gate, &lock2), Err(Error::injected(NtStatus::GRAPHICS_ALLOCATION_BUSY)));
         plan.arm(&gate, Fault::new(CallId::Lock2, FaultAction::RemoveDevice)).unwrap();
         assert_eq!(plan.on_call(&gate, &lock2).unwrap(), Fired { remove_device: true, reset_adapter: false });
         plan.arm(&gate, Fault::new(CallId::Lock2, busy()).count(5)).unwrap();

@@ -6,67 +6,58 @@ use std::collections::HashMap;
 use super::{Locked, Locker};
 use crate::call::Elements;
 use crate::config::BusyPolicy;
-use crate::error::{Error, Result};
+use crate::error::{ErrorKind, Result};
 use crate::gate::Pass;
 use crate::slot::LockMask;
 
-/// `D3DDDICB_LOCKFLAGS` for the legacy page lock.
-///
-/// ```
-/// use d3dkmt_sim::LockFlags;
-/// let flags = LockFlags::READ_ONLY | LockFlags::DONOT_WAIT;
-/// assert!(flags.contains(LockFlags::DONOT_WAIT));
-/// assert_eq!(flags.bits(), 0x5);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct LockFlags(pub u32);
-
-impl LockFlags {
-    /// The CPU only reads.
-    pub const READ_ONLY: LockFlags = LockFlags(0x1);
-    /// The CPU only writes (not together with `READ_ONLY`).
-    pub const WRITE_ONLY: LockFlags = LockFlags(0x2);
-    /// Fail with `ALLOCATION_BUSY` instead of waiting for the GPU.
-    pub const DONOT_WAIT: LockFlags = LockFlags(0x4);
-    /// Skip the busy check altogether (wins over `DONOT_WAIT`).
-    pub const IGNORE_SYNC: LockFlags = LockFlags(0x8);
-    /// Lock the whole allocation, ignoring any page list.
-    pub const LOCK_ENTIRE: LockFlags = LockFlags(0x10);
-    /// Accepted, no effect in the simulator.
-    pub const DONOT_EVICT: LockFlags = LockFlags(0x20);
-    /// Accepted, no effect in the simulator.
-    pub const ACQUIRE_APERTURE: LockFlags = LockFlags(0x40);
-    /// Accepted; the simulator never renames, so the handle stays the same.
-    pub const DISCARD: LockFlags = LockFlags(0x80);
-    /// Accepted, no effect in the simulator.
-    pub const NO_EXISTING_REFERENCE: LockFlags = LockFlags(0x100);
-    /// Accepted, no effect in the simulator.
-    pub const USE_ALTERNATE_VA: LockFlags = LockFlags(0x200);
-    /// Accepted; waits as a plain lock does (the simulator does not tell
-    /// GPU reads from writes).
-    pub const IGNORE_READ_SYNC: LockFlags = LockFlags(0x400);
-    /// Bits that must be zero.
-    pub const RESERVED: LockFlags = LockFlags(0xFFFF_F800);
-
-    /// The raw value.
-    pub const fn bits(self) -> u32 {
-        self.0
-    }
-    /// True when every bit of `other` is set.
-    pub const fn contains(self, other: LockFlags) -> bool {
-        self.0 & other.0 == other.0
-    }
-    /// True when any bit of `other` is set.
-    pub const fn intersects(self, other: LockFlags) -> bool {
-        self.0 & other.0 != 0
+bitflags::bitflags! {
+    /// `D3DDDICB_LOCKFLAGS` for the legacy page lock: the bits of the
+    /// union's `Value`, with Windows' names. `Debug` names the flags set
+    /// and shows any other bit in hex.
+    ///
+    /// ```
+    /// use d3dkmt_sim::LockFlags;
+    /// let flags = LockFlags::READ_ONLY | LockFlags::DONOT_WAIT;
+    /// assert!(flags.contains(LockFlags::DONOT_WAIT));
+    /// assert_eq!(flags.bits(), 0x5);
+    /// assert_eq!(format!("{flags:?}"), "LockFlags(READ_ONLY | DONOT_WAIT)");
+    /// // Bits Windows reserves are kept (the lock rejects them) and shown.
+    /// let odd = LockFlags::from_bits_retain(0x801);
+    /// assert!(odd.intersects(LockFlags::RESERVED));
+    /// assert_eq!(format!("{odd:?}"), "LockFlags(READ_ONLY | 0x800)");
+    /// ```
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    pub struct LockFlags: u32 {
+        /// The CPU only reads.
+        const READ_ONLY = 0x1;
+        /// The CPU only writes (not together with `READ_ONLY`).
+        const WRITE_ONLY = 0x2;
+        /// Fail with `ALLOCATION_BUSY` instead of waiting for the GPU.
+        const DONOT_WAIT = 0x4;
+        /// Skip the busy check altogether (wins over `DONOT_WAIT`).
+        const IGNORE_SYNC = 0x8;
+        /// Lock the whole allocation, ignoring any page list.
+        const LOCK_ENTIRE = 0x10;
+        /// Accepted, no effect in the simulator.
+        const DONOT_EVICT = 0x20;
+        /// Accepted, no effect in the simulator.
+        const ACQUIRE_APERTURE = 0x40;
+        /// Accepted; the simulator never renames, so the handle stays the same.
+        const DISCARD = 0x80;
+        /// Accepted, no effect in the simulator.
+        const NO_EXISTING_REFERENCE = 0x100;
+        /// Accepted, no effect in the simulator.
+        const USE_ALTERNATE_VA = 0x200;
+        /// Accepted; waits as a plain lock does (the simulator does not tell
+        /// GPU reads from writes).
+        const IGNORE_READ_SYNC = 0x400;
     }
 }
 
-impl core::ops::BitOr for LockFlags {
-    type Output = LockFlags;
-    fn bitor(self, rhs: LockFlags) -> LockFlags {
-        LockFlags(self.0 | rhs.0)
-    }
+impl LockFlags {
+    /// The bits Windows reserves, which must be zero: every bit no flag
+    /// names. Not a flag itself, so [`LockFlags::all`] leaves them out.
+    pub const RESERVED: LockFlags = LockFlags::from_bits_retain(!LockFlags::all().bits());
 }
 
 /// Which pages a legacy lock names.
@@ -96,11 +87,11 @@ impl PageList<'_> {
         let PageList::List(list) = self else { return Ok(0) };
         let count = list.count();
         if count == 0 {
-            return Err(Error::InvalidParameter("the page list is empty or NULL"));
+            return Err(ErrorKind::InvalidParameter("the page list is empty or NULL").into());
         }
         let first = list.get(0);
         if first >= page_count || (1..count).any(|i| list.get(i) >= page_count) {
-            return Err(Error::InvalidParameter("a page index is out of range"));
+            return Err(ErrorKind::InvalidParameter("a page index is out of range").into());
         }
         Ok((u64::from(first) * page_size) as usize)
     }
@@ -119,12 +110,12 @@ impl Locker<'_> {
         flags: u32,
         pages: PageList<'_>,
     ) -> Result<Locked> {
-        let flags = LockFlags(flags);
+        let flags = LockFlags::from_bits_retain(flags);
         if flags.intersects(LockFlags::RESERVED) {
-            return Err(Error::InvalidParameter("reserved lock flag bits are set"));
+            return Err(ErrorKind::InvalidParameter("reserved lock flag bits are set").into());
         }
         if flags.contains(LockFlags::READ_ONLY | LockFlags::WRITE_ONLY) {
-            return Err(Error::InvalidParameter("ReadOnly and WriteOnly together"));
+            return Err(ErrorKind::InvalidParameter("ReadOnly and WriteOnly together").into());
         }
         let pages = if flags.contains(LockFlags::LOCK_ENTIRE) { PageList::Entire } else { pages };
         let policy = if flags.contains(LockFlags::IGNORE_SYNC) {
@@ -144,7 +135,7 @@ impl Locker<'_> {
     /// decides it in order; nothing is taken then.
     #[inline]
     pub(crate) fn lock_quiet(self, device: u32, allocation: u32, flags: u32, pages: PageList<'_>) -> Option<Locked> {
-        let flags = LockFlags(flags);
+        let flags = LockFlags::from_bits_retain(flags);
         if flags.intersects(LockFlags::RESERVED) || flags.contains(LockFlags::READ_ONLY | LockFlags::WRITE_ONLY) {
             return None;
         }
@@ -175,7 +166,7 @@ impl Locker<'_> {
     /// `D3DKMTUnlock` with a single handle on the quiet path: the same rules
     /// in the same order as Unlock2.
     #[inline]
-    pub(crate) fn unlock_quiet(self, device: u32, list: &dyn Elements<u32>) -> Option<Result<()>> {
+    pub(crate) fn unlock_quiet(self, device: u32, list: &dyn Elements<u32>) -> super::Quiet<()> {
         if list.count() == 1 {
             self.unlock2_quiet(device, list.get(0), None)
         } else {
@@ -198,7 +189,7 @@ impl Locker<'_> {
     /// released.
     pub(crate) fn unlock_pages(self, device: u32, list: &dyn Elements<u32>) -> Result<()> {
         if list.count() == 0 {
-            return Err(Error::InvalidParameter("no allocations to unlock"));
+            return Err(ErrorKind::InvalidParameter("no allocations to unlock").into());
         }
         let dev = self.allocations().device(device)?.active()?;
         let _inner = dev.lock_active()?;
@@ -218,7 +209,7 @@ impl Locker<'_> {
                 for (a, _) in &asked[..i] {
                     a.slot.thaw();
                 }
-                return Err(Error::NotLocked);
+                return Err(ErrorKind::NotLocked.into());
             }
         }
         for (a, n) in &asked {

@@ -24,7 +24,7 @@ pub use self::legacy::{LockFlags, Pages};
 use crate::allocation::Allocations;
 use crate::config::BusyPolicy;
 use crate::device::LiveDevice;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::gate::Pass;
 use crate::handle::HandleKind;
 use crate::mem::Mapping;
@@ -44,6 +44,12 @@ view!(
     /// The lock operations.
     Locker
 );
+
+/// What a quiet path answers: `None` leaves the call to the slow path. Its
+/// failures are never injected (faults run only on the slow path), so they
+/// are bare kinds: the lock path's result stays as small as it was before
+/// errors said whether they were injected.
+pub(crate) type Quiet<T> = Option<core::result::Result<T, ErrorKind>>;
 
 impl<'e> Locker<'e> {
     /// The allocation operations over the same stores.
@@ -74,7 +80,7 @@ impl<'e> Locker<'e> {
         allocation: u32,
         flags: u32,
         done: impl FnOnce(Mapping, u64) -> R,
-    ) -> Option<Result<R>> {
+    ) -> Quiet<R> {
         if flags != 0 {
             return None;
         }
@@ -104,9 +110,9 @@ impl<'e> Locker<'e> {
     /// is answered from it, anything else from the word.
     #[cold]
     #[inline(never)]
-    fn lock2_miss<R>(self, device: u32, slot: &Slot, expected: Word) -> Option<Result<R>> {
+    fn lock2_miss<R>(self, device: u32, slot: &Slot, expected: Word) -> Quiet<R> {
         if removal_predicted(slot, expected, device) {
-            return Some(Err(Error::DeviceRemoved));
+            return Some(Err(ErrorKind::DeviceRemoved));
         }
         self.lock2_verdict(device, Some(slot)).map(Err)
     }
@@ -114,7 +120,7 @@ impl<'e> Locker<'e> {
     /// Lock2 of a handle that names no slot (beyond what was ever issued).
     #[cold]
     #[inline(never)]
-    fn lock2_unknown<R>(self, device: u32) -> Option<Result<R>> {
+    fn lock2_unknown<R>(self, device: u32) -> Quiet<R> {
         self.lock2_verdict(device, None).map(Err)
     }
 
@@ -131,7 +137,7 @@ impl<'e> Locker<'e> {
         expected: Word,
         mut word: Word,
         done: impl FnOnce(Mapping, u64) -> R,
-    ) -> Option<Result<R>> {
+    ) -> Quiet<R> {
         // Read again here (off the hot path's registers); a successful CAS
         // from a word of the same life validates it as the hot path's does.
         let mapping = slot.mapping();
@@ -146,7 +152,7 @@ impl<'e> Locker<'e> {
                 if !slot.still(word) {
                     break;
                 }
-                return Some(Err(Error::TooManyReferences));
+                return Some(Err(ErrorKind::TooManyReferences));
             }
             match slot.try_lock_weak(word) {
                 Ok(()) => return Some(Ok(done(mapping, word.gen()))),
@@ -167,7 +173,7 @@ impl<'e> Locker<'e> {
     /// between two reads of the gate's control word, so that no reset
     /// straddles the two observations.
     #[inline(always)]
-    fn lock2_verdict(self, device: u32, slot: Option<&Slot>) -> Option<Error> {
+    fn lock2_verdict(self, device: u32, slot: Option<&Slot>) -> Option<ErrorKind> {
         let seen = self.0.gate.seen();
         let (word, limit, policy) = match self.mine(device, slot) {
             Mine::Word(word, limit, policy) => (word, limit, policy),
@@ -175,11 +181,11 @@ impl<'e> Locker<'e> {
             Mine::Changed => return None,
         };
         match check_lock(word, word.gen(), limit, policy != BusyPolicy::Ignore) {
-            LockCheck::NotCpuVisible => Some(Error::NotCpuVisible),
-            LockCheck::Busy if policy == BusyPolicy::Fail => Some(Error::AllocationBusy),
-            LockCheck::AtLimit => Some(Error::TooManyReferences),
+            LockCheck::NotCpuVisible => Some(ErrorKind::NotCpuVisible),
+            LockCheck::Busy if policy == BusyPolicy::Fail => Some(ErrorKind::AllocationBusy),
+            LockCheck::AtLimit => Some(ErrorKind::TooManyReferences),
             LockCheck::Removed => {
-                (self.removal_published(device) && self.0.gate.unchanged(seen)).then_some(Error::DeviceRemoved)
+                (self.removal_published(device) && self.0.gate.unchanged(seen)).then_some(ErrorKind::DeviceRemoved)
             }
             _ => None,
         }
@@ -213,12 +219,12 @@ impl<'e> Locker<'e> {
     /// `device` (stale, never issued, another kind, or `wrong_device`:
     /// another device's): the device's own errors come first.
     #[inline(always)]
-    fn not_an_allocation_of(self, device: u32, wrong_device: bool) -> Error {
+    fn not_an_allocation_of(self, device: u32, wrong_device: bool) -> ErrorKind {
         match self.0.devices.state(&self.0.handles, device) {
-            Err(e) => e,
-            Ok(word) if word.reason() != 0 => Error::DeviceRemoved,
-            Ok(_) if wrong_device => Error::WrongDevice,
-            Ok(_) => Error::InvalidHandle(HandleKind::Allocation),
+            Err(e) => e.kind(),
+            Ok(word) if word.reason() != 0 => ErrorKind::DeviceRemoved,
+            Ok(_) if wrong_device => ErrorKind::WrongDevice,
+            Ok(_) => ErrorKind::InvalidHandle(HandleKind::Allocation),
         }
     }
 
@@ -237,7 +243,7 @@ impl<'e> Locker<'e> {
     /// reused meanwhile is never unlocked by mistake; other lives of the
     /// slot are then answered as stale by the slow path.
     #[inline(always)]
-    pub(crate) fn unlock2_quiet(self, device: u32, allocation: u32, life: Option<u64>) -> Option<Result<()>> {
+    pub(crate) fn unlock2_quiet(self, device: u32, allocation: u32, life: Option<u64>) -> Quiet<()> {
         let Some((_, slot)) = self.0.handles.get(allocation) else {
             return self.unlock2_unknown(device);
         };
@@ -261,9 +267,9 @@ impl<'e> Locker<'e> {
     /// [`Locker::lock2_miss`]).
     #[cold]
     #[inline(never)]
-    fn unlock2_miss(self, device: u32, slot: &Slot, expected: Word, life: Option<u64>) -> Option<Result<()>> {
+    fn unlock2_miss(self, device: u32, slot: &Slot, expected: Word, life: Option<u64>) -> Quiet<()> {
         if removal_predicted(slot, expected, device) {
-            return Some(Err(Error::DeviceRemoved));
+            return Some(Err(ErrorKind::DeviceRemoved));
         }
         self.unlock2_verdict(device, Some(slot), life).map(Err)
     }
@@ -271,7 +277,7 @@ impl<'e> Locker<'e> {
     /// Unlock2 of a handle that names no slot.
     #[cold]
     #[inline(never)]
-    fn unlock2_unknown(self, device: u32) -> Option<Result<()>> {
+    fn unlock2_unknown(self, device: u32) -> Quiet<()> {
         self.unlock2_verdict(device, None, None).map(Err)
     }
 
@@ -279,14 +285,7 @@ impl<'e> Locker<'e> {
     /// the CAS returned while it is the same life and holds a reference.
     #[cold]
     #[inline(never)]
-    fn unlock2_retry(
-        self,
-        device: u32,
-        slot: &Slot,
-        expected: Word,
-        mut word: Word,
-        life: Option<u64>,
-    ) -> Option<Result<()>> {
+    fn unlock2_retry(self, device: u32, slot: &Slot, expected: Word, mut word: Word, life: Option<u64>) -> Quiet<()> {
         while unlockable(word) && word.same_object(expected) && word.count() > 0 {
             match slot.try_unlock_weak(word) {
                 Ok(()) => return Some(Ok(())),
@@ -301,7 +300,7 @@ impl<'e> Locker<'e> {
     #[inline(always)]
     /// `life` as in [`Locker::unlock2_quiet`]: another life of the slot is
     /// left to the slow path, which answers it as stale.
-    fn unlock2_verdict(self, device: u32, slot: Option<&Slot>, life: Option<u64>) -> Option<Error> {
+    fn unlock2_verdict(self, device: u32, slot: Option<&Slot>, life: Option<u64>) -> Option<ErrorKind> {
         let seen = self.0.gate.seen();
         let word = match self.mine(device, slot) {
             Mine::Word(word, ..) if life.is_some_and(|gen| gen != word.gen()) => return None,
@@ -310,9 +309,9 @@ impl<'e> Locker<'e> {
             Mine::Changed => return None,
         };
         match check_unlock(word, word.gen(), 1) {
-            UnlockCheck::NotLocked => Some(Error::NotLocked),
+            UnlockCheck::NotLocked => Some(ErrorKind::NotLocked),
             UnlockCheck::Removed => {
-                (self.removal_published(device) && self.0.gate.unchanged(seen)).then_some(Error::DeviceRemoved)
+                (self.removal_published(device) && self.0.gate.unchanged(seen)).then_some(ErrorKind::DeviceRemoved)
             }
             _ => None,
         }
@@ -325,7 +324,7 @@ impl<'e> Locker<'e> {
     #[inline(never)]
     pub(crate) fn lock2(self, pass: &mut Pass<'_>, device: u32, allocation: u32, flags: u32) -> Result<Locked> {
         if flags != 0 {
-            return Err(Error::InvalidParameter("Lock2 flags must be 0"));
+            return Err(ErrorKind::InvalidParameter("Lock2 flags must be 0").into());
         }
         let policy = self.0.settings.busy_policy();
         self.lock(pass, device, allocation, PageList::Entire, policy)
@@ -360,7 +359,7 @@ impl<'e> Locker<'e> {
                 }
                 LockCheck::Stale => return Err(self.gone(&dev)),
                 LockCheck::Removed => return Err(removed(&dev)),
-                LockCheck::NotCpuVisible => return Err(Error::NotCpuVisible),
+                LockCheck::NotCpuVisible => return Err(ErrorKind::NotCpuVisible.into()),
                 _ => {}
             }
             let offset = pages.offset(a.slot.pages(), self.0.settings.page_size())?;
@@ -371,17 +370,17 @@ impl<'e> Locker<'e> {
                     let end = pass.outside(|gate, epoch| wait::while_busy(&dev, &a, gate, epoch, deadline));
                     if pass.reset_since_entry() {
                         // The simulator this call ran in is gone.
-                        return Err(Error::DeviceRemoved);
+                        return Err(ErrorKind::DeviceRemoved.into());
                     }
                     match end {
-                        wait::End::TimedOut => return Err(Error::AllocationBusy),
+                        wait::End::TimedOut => return Err(ErrorKind::AllocationBusy.into()),
                         wait::End::Changed => {}
                     }
                     word = a.slot.word();
                     continue;
                 }
-                LockCheck::Busy => return Err(Error::AllocationBusy),
-                LockCheck::AtLimit => return Err(Error::TooManyReferences),
+                LockCheck::Busy => return Err(ErrorKind::AllocationBusy.into()),
+                LockCheck::AtLimit => return Err(ErrorKind::TooManyReferences.into()),
                 _ => {}
             }
             let mapping = a.slot.mapping();
@@ -400,7 +399,7 @@ impl<'e> Locker<'e> {
         let dev = self.allocations().device(device)?.active()?;
         let a = self.allocations().resolve(&dev, allocation)?;
         if life.is_some_and(|gen| gen != a.gen()) {
-            return Err(Error::InvalidHandle(HandleKind::Allocation));
+            return Err(ErrorKind::InvalidHandle(HandleKind::Allocation).into());
         }
         let mut word = a.word;
         loop {
@@ -411,7 +410,7 @@ impl<'e> Locker<'e> {
                 }
                 UnlockCheck::Stale => return Err(self.gone(&dev)),
                 UnlockCheck::Removed => return Err(removed(&dev)),
-                UnlockCheck::NotLocked => return Err(Error::NotLocked),
+                UnlockCheck::NotLocked => return Err(ErrorKind::NotLocked.into()),
                 UnlockCheck::Ok => match a.slot.try_unlock(word) {
                     Ok(()) => return Ok(()),
                     Err(now) => word = now,
@@ -424,11 +423,11 @@ impl<'e> Locker<'e> {
     /// first (its device may have died or been removed with it).
     fn gone(self, dev: &LiveDevice<'_>) -> Error {
         if !dev.is_current() {
-            Error::InvalidHandle(HandleKind::Device)
+            ErrorKind::InvalidHandle(HandleKind::Device).into()
         } else if dev.removal_published() {
-            Error::DeviceRemoved
+            ErrorKind::DeviceRemoved.into()
         } else {
-            Error::InvalidHandle(HandleKind::Allocation)
+            ErrorKind::InvalidHandle(HandleKind::Allocation).into()
         }
     }
 }
@@ -439,7 +438,7 @@ enum Mine {
     /// lock-reference limit and the busy policy of its simulator.
     Word(Word, u32, BusyPolicy),
     /// Not an allocation of the device: this error.
-    Not(Error),
+    Not(ErrorKind),
     /// The slot changed under the reads.
     Changed,
 }
@@ -462,5 +461,5 @@ fn removal_predicted(slot: &Slot, expected: Word, device: u32) -> bool {
 #[cold]
 fn removed(dev: &LiveDevice<'_>) -> Error {
     drop(dev.mutex().lock());
-    Error::DeviceRemoved
+    ErrorKind::DeviceRemoved.into()
 }

@@ -25,8 +25,9 @@ impl View<'_> {
             if bytes > 0 {
                 // SAFETY: `offset..offset + bytes` is inside the memory (its
                 // end is clamped to `len`), which is writable while the
-                // backing this view borrows is alive.
-                unsafe { core::ptr::write_bytes(self.ptr().add(offset), LOST_CONTENT_BYTE, bytes) };
+                // backing this view borrows is alive; a guard copying at the
+                // same time uses atomic accesses too.
+                unsafe { super::shared::fill(self.ptr().add(offset), LOST_CONTENT_BYTE, bytes) };
             }
         });
     }

@@ -14,6 +14,7 @@
 
 mod loss;
 mod os;
+mod shared;
 mod slots;
 
 use std::io;
@@ -108,9 +109,24 @@ impl View<'_> {
         // SAFETY: the range is inside the allocation's memory, which stays
         // valid while the Backing borrowed by this view is alive (a mapping
         // it owns, or caller memory under `SystemMemory::new`'s contract);
-        // `buf` is a distinct Rust buffer, so the ranges do not overlap.
-        unsafe { core::ptr::copy_nonoverlapping(self.ptr().add(offset), buf.as_mut_ptr(), buf.len()) };
+        // Rust touches it only through `shared`'s atomic accesses.
+        unsafe { shared::read(self.ptr().add(offset), buf) };
         true
+    }
+
+    /// Sets `len` bytes at `offset` to `byte`; `false` if out of range.
+    pub(crate) fn fill(&self, offset: usize, len: usize, byte: u8) -> bool {
+        if offset.checked_add(len).is_none_or(|end| end > self.len) {
+            return false;
+        }
+        // SAFETY: as in `write`.
+        unsafe { shared::fill(self.ptr().add(offset), byte, len) };
+        true
+    }
+
+    /// The allocation's size in bytes.
+    pub(crate) fn len(&self) -> usize {
+        self.len
     }
 
     /// Copies `data` to `offset`; `false` if out of range.
@@ -118,8 +134,9 @@ impl View<'_> {
         if offset.checked_add(data.len()).is_none_or(|end| end > self.len) {
             return false;
         }
-        // SAFETY: as in `read`; the memory is writable.
-        unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), self.ptr().add(offset), data.len()) };
+        // SAFETY: as in `read`; the memory is writable and `data`, a Rust
+        // buffer, is not part of it.
+        unsafe { shared::write(self.ptr().add(offset), data) };
         true
     }
 }
@@ -135,7 +152,7 @@ impl View<'_> {
 /// ```
 /// use d3dkmt_sim::*;
 /// let sim = Simulator::new(SimConfig::default())?;
-/// let adapter = sim.enum_adapters(1)?[0].handle;
+/// let adapter = sim.enum_adapters()?[0].handle;
 /// let device = sim.create_device(adapter)?;
 /// let alloc = sim.create_allocation(device, AllocationDesc::new(5000))?;
 /// let mapping = sim.lock2(device, alloc)?;
@@ -192,7 +209,7 @@ pub(crate) fn is_aligned(ptr: *const u8, align: usize) -> bool {
 /// ```
 /// use d3dkmt_sim::{AllocationDesc, SimConfig, Simulator, SystemMemory};
 /// let sim = Simulator::new(SimConfig::default()).unwrap();
-/// let adapter = sim.enum_adapters(1).unwrap()[0].handle;
+/// let adapter = sim.enum_adapters().unwrap()[0].handle;
 /// let device = sim.create_device(adapter).unwrap();
 /// // One page-aligned page that outlives the allocation.
 /// let layout = std::alloc::Layout::from_size_align(4096, 4096).unwrap();

@@ -4,6 +4,7 @@
 
 use super::Simulator;
 use crate::adapter::{AdapterAnswer, AdapterFilter, AdapterInfo, AdapterQuery};
+use crate::config::MAX_ADAPTERS;
 use crate::context::ContextInfo;
 use crate::device::ContextDesc;
 use crate::error::Result;
@@ -15,26 +16,60 @@ impl Simulator {
     /// adapters are left out unless it includes them).
     ///
     /// ```
-    /// use d3dkmt_sim::*;
+    /// use d3dkmt_sim::prelude::*;
     /// let display = AdapterProfile::default().kind(AdapterKind::DisplayOnly);
     /// let sim = Simulator::new(SimConfig::default().adapters(2).adapter_profile(0, display))?;
-    /// let listed = sim.enum_adapters3(2, AdapterFilter::default())?;
-    /// assert_eq!(listed.len(), 1);
-    /// assert_eq!(sim.adapter_count_with(AdapterFilter::default().include_display_only()), 2);
-    /// assert!(sim.enum_adapters3(1, AdapterFilter::ALL).is_err(), "room for 1 of 2");
-    /// # Ok::<(), Error>(())
+    /// assert_eq!(sim.enum_adapters3(AdapterFilter::default())?.len(), 1);
+    /// assert_eq!(sim.enum_adapters3(AdapterFilter::default().include_display_only())?.len(), 2);
+    /// # Ok::<(), d3dkmt_sim::Error>(())
     /// ```
     ///
     /// # Errors
     ///
-    /// As [`Simulator::enum_adapters`], counting only the adapters `filter`
-    /// lists.
-    pub fn enum_adapters3(&self, capacity: usize, filter: AdapterFilter) -> Result<Vec<AdapterInfo>> {
+    /// - an injected error when a fault armed for `CallId::EnumAdapters` fires
+    ///   (before any check);
+    /// - `NoMemory` when the handle table cannot hold the new handles.
+    pub fn enum_adapters3(&self, filter: AdapterFilter) -> Result<Vec<AdapterInfo>> {
+        self.engine.enum_adapters(MAX_ADAPTERS as usize, || Ok(filter))
+    }
+
+    /// `D3DKMTEnumAdapters2`/`3` as a C caller makes them, with an array of
+    /// `capacity` entries: fails with `BufferTooSmall` when the adapters
+    /// `filter` lists do not fit, and opens nothing then. For tests of
+    /// code that mirrors that C contract; [`Simulator::enum_adapters`] and
+    /// [`Simulator::enum_adapters3`] always have room.
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let sim = Simulator::new(SimConfig::default().adapters(2))?;
+    /// let short = sim.enum_adapters_with_capacity(1, AdapterFilter::ALL).unwrap_err();
+    /// assert_eq!(short, ErrorKind::BufferTooSmall { needed: 2 });
+    /// assert_eq!(sim.enum_adapters_with_capacity(2, AdapterFilter::ALL)?.len(), 2);
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// - an injected error when a fault armed for `CallId::EnumAdapters` fires
+    ///   (before any check);
+    /// - `BufferTooSmall { needed }` when `capacity` is below the number of
+    ///   adapters `filter` lists (`needed`); nothing is opened;
+    /// - `NoMemory` when the handle table cannot hold the new handles.
+    pub fn enum_adapters_with_capacity(&self, capacity: usize, filter: AdapterFilter) -> Result<Vec<AdapterInfo>> {
         self.engine.enum_adapters(capacity, || Ok(filter))
     }
 
     /// Number of adapters [`Simulator::enum_adapters3`] with `filter` lists
     /// now.
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let compute = AdapterProfile::default().kind(AdapterKind::ComputeOnly);
+    /// let sim = Simulator::new(SimConfig::default().adapters(2).adapter_profile(1, compute))?;
+    /// assert_eq!(sim.adapter_count_with(AdapterFilter::default()), 1);
+    /// assert_eq!(sim.adapter_count_with(AdapterFilter::ALL), 2);
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub fn adapter_count_with(&self, filter: AdapterFilter) -> usize {
         self.engine.adapter_count(filter)
     }
@@ -46,19 +81,19 @@ impl Simulator {
     /// use d3dkmt_sim::*;
     /// let profile = AdapterProfile::default().ids(0x10DE, 0x2684).hw_scheduling(HwScheduling::Enabled);
     /// let sim = Simulator::new(SimConfig::default().adapter_profile(0, profile))?;
-    /// let adapter = sim.enum_adapters(1)?[0].handle;
+    /// let adapter = sim.enum_adapters()?[0].handle;
     /// let AdapterAnswer::DeviceIds(ids) = sim.query_adapter_info(adapter, AdapterQuery::DeviceIds { physical_adapter: 0 })?
     /// else { unreachable!() };
     /// assert_eq!((ids.vendor_id, ids.device_id), (0x10DE, 0x2684));
     /// assert_eq!(sim.query_adapter_info(adapter, AdapterQuery::Wddm27Caps)?, AdapterAnswer::Wddm27Caps(HwScheduling::Enabled));
     /// sim.remove_adapter(adapter)?;
-    /// assert_eq!(sim.query_adapter_info(adapter, AdapterQuery::AdapterType), Err(Error::DeviceRemoved));
+    /// assert_eq!(sim.query_adapter_info(adapter, AdapterQuery::AdapterType).unwrap_err(), ErrorKind::DeviceRemoved);
     /// # Ok::<(), Error>(())
     /// ```
     ///
     /// # Errors
     ///
-    /// - `Injected` when a fault armed for `CallId::QueryAdapterInfo` fires
+    /// - an injected error when a fault armed for `CallId::QueryAdapterInfo` fires
     ///   (before any check);
     /// - `InvalidHandle(HandleKind::Adapter)` when `adapter` is not an open
     ///   adapter handle (closed, never issued, another kind);
@@ -77,7 +112,7 @@ impl Simulator {
     /// use d3dkmt_sim::*;
     /// let profile = AdapterProfile::default().engines_per_node(&[1, 2]);
     /// let sim = Simulator::new(SimConfig::default().adapter_profile(0, profile))?;
-    /// let device = sim.create_device(sim.enum_adapters(1)?[0].handle)?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
     /// let copy = sim.create_context(device, &ContextDesc::default().node(1).engine_affinity(0b10))?;
     /// assert_eq!(
     ///     sim.create_context(device, &ContextDesc::default().node(1).engine_affinity(0b100)).unwrap_err().status(),
@@ -91,7 +126,7 @@ impl Simulator {
     ///
     /// # Errors
     ///
-    /// - `Injected` when a fault armed for `CallId::CreateContext` fires
+    /// - an injected error when a fault armed for `CallId::CreateContext` fires
     ///   (before any check);
     /// - `InvalidHandle(HandleKind::Device)` when `device` names no live device
     ///   (zero, destroyed, never issued, another kind);
@@ -108,7 +143,7 @@ impl Simulator {
     ///
     /// # Errors
     ///
-    /// - `Injected` when a fault armed for `CallId::DestroyContext` fires
+    /// - an injected error when a fault armed for `CallId::DestroyContext` fires
     ///   (before any check);
     /// - `InvalidHandle(HandleKind::Context)` when `context` names no live
     ///   context (destroyed, also with its device; never issued; another kind).

@@ -2,6 +2,7 @@
 //! guard, the legacy page-list `D3DKMTLock`/`D3DKMTUnlock`, and `peek`.
 
 use super::{Raw, Simulator};
+use crate::allocation::in_range;
 use crate::error::Result;
 use crate::guard::LockGuard;
 use crate::handle::{AllocationHandle, DeviceHandle};
@@ -15,16 +16,16 @@ impl Simulator {
     /// ```
     /// use d3dkmt_sim::*;
     /// let sim = Simulator::new(SimConfig::default().max_lock_references(2))?;
-    /// let adapter = sim.enum_adapters(1)?[0].handle;
+    /// let adapter = sim.enum_adapters()?[0].handle;
     /// let device = sim.create_device(adapter)?;
     /// let alloc = sim.create_allocation(device, AllocationDesc::new(4096))?;
     /// let a = sim.lock2(device, alloc)?;
     /// let b = sim.lock2(device, alloc)?;
     /// assert_eq!(a.as_ptr(), b.as_ptr());
-    /// assert_eq!(sim.lock2(device, alloc), Err(Error::TooManyReferences));
+    /// assert_eq!(sim.lock2(device, alloc).unwrap_err(), ErrorKind::TooManyReferences);
     /// sim.unlock2(device, alloc)?;
     /// sim.unlock2(device, alloc)?;
-    /// assert_eq!(sim.unlock2(device, alloc), Err(Error::NotLocked));
+    /// assert_eq!(sim.unlock2(device, alloc).unwrap_err(), ErrorKind::NotLocked);
     /// # Ok::<(), Error>(())
     /// ```
     ///
@@ -32,7 +33,7 @@ impl Simulator {
     ///
     /// In the contract's order (docs/lock-states.md):
     ///
-    /// - `Injected` when a fault armed for `CallId::Lock2` fires (before any
+    /// - an injected error when a fault armed for `CallId::Lock2` fires (before any
     ///   check);
     /// - `InvalidHandle(HandleKind::Device)` when `device` names no live device
     ///   (zero, destroyed, never issued, another kind);
@@ -56,7 +57,7 @@ impl Simulator {
     ///
     /// In the contract's order:
     ///
-    /// - `Injected` when a fault armed for `CallId::Unlock2` fires (before any
+    /// - an injected error when a fault armed for `CallId::Unlock2` fires (before any
     ///   check);
     /// - `InvalidHandle(HandleKind::Device)` when `device` names no live device
     ///   (zero, destroyed, never issued, another kind);
@@ -74,7 +75,7 @@ impl Simulator {
     /// ```
     /// use d3dkmt_sim::*;
     /// let sim = Simulator::new(SimConfig::default())?;
-    /// let adapter = sim.enum_adapters(1)?[0].handle;
+    /// let adapter = sim.enum_adapters()?[0].handle;
     /// let device = sim.create_device(adapter)?;
     /// let alloc = sim.create_allocation(device, AllocationDesc::new(4096))?;
     /// let guard = sim.lock2_guard(device, alloc)?;
@@ -100,7 +101,7 @@ impl Simulator {
     /// ```
     /// use d3dkmt_sim::*;
     /// let sim = Simulator::new(SimConfig::default())?;
-    /// let adapter = sim.enum_adapters(1)?[0].handle;
+    /// let adapter = sim.enum_adapters()?[0].handle;
     /// let device = sim.create_device(adapter)?;
     /// let alloc = sim.create_allocation(device, AllocationDesc::new(4 * 4096))?;
     /// let whole = sim.lock(device, alloc, LockFlags::default(), Pages::Entire)?;
@@ -114,7 +115,7 @@ impl Simulator {
     ///
     /// In the contract's order (docs/lock-states.md):
     ///
-    /// - `Injected` when a fault armed for `CallId::Lock` fires (before any
+    /// - an injected error when a fault armed for `CallId::Lock` fires (before any
     ///   check);
     /// - `InvalidParameter` for reserved flag bits, or `READ_ONLY` with
     ///   `WRITE_ONLY`;
@@ -156,7 +157,7 @@ impl Simulator {
     ///
     /// In order, and nothing is unlocked on any of them:
     ///
-    /// - `Injected` when a fault armed for `CallId::Unlock` fires;
+    /// - an injected error when a fault armed for `CallId::Unlock` fires;
     /// - `InvalidParameter` when `allocations` is empty;
     /// - `InvalidHandle(HandleKind::Device)` when `device` names no live device
     ///   (zero, destroyed, never issued, another kind);
@@ -176,7 +177,7 @@ impl Simulator {
     /// ```
     /// use d3dkmt_sim::*;
     /// let sim = Simulator::new(SimConfig::default())?;
-    /// let adapter = sim.enum_adapters(1)?[0].handle;
+    /// let adapter = sim.enum_adapters()?[0].handle;
     /// let device = sim.create_device(adapter)?;
     /// let alloc = sim.create_allocation(device, AllocationDesc::new(4096))?;
     /// sim.lock2_guard(device, alloc)?.write_at(0, b"abc")?;
@@ -189,7 +190,7 @@ impl Simulator {
     ///
     /// # Errors
     ///
-    /// - `Injected` when a fault armed for `CallId::Memory` fires (before any
+    /// - an injected error when a fault armed for `CallId::Memory` fires (before any
     ///   check);
     /// - `InvalidHandle(HandleKind::Device)` when `device` names no live device
     ///   (zero, destroyed, never issued, another kind);
@@ -204,6 +205,6 @@ impl Simulator {
         offset: usize,
         buf: &mut [u8],
     ) -> Result<()> {
-        self.engine.peek(device.raw(), allocation.raw(), |view| view.read(offset, buf))
+        self.engine.peek(device.raw(), allocation.raw(), |view| in_range(view.read(offset, buf)))
     }
 }

@@ -13,11 +13,11 @@ use std::sync::Arc;
 use crate::adapter::{AdapterFilter, AdapterInfo, Luid};
 use crate::allocation::{AllocationDesc, AllocationInfo, CreateRequest};
 use crate::call::Elements;
-use crate::config::SimConfig;
+use crate::config::{SimConfig, MAX_ADAPTERS};
 use crate::device::ExecutionState;
 use crate::driver::DriverModel;
 use crate::engine::{CreateCall, Element, Engine, StateQuery};
-use crate::error::{Error, Result};
+use crate::error::{ErrorKind, Result};
 use crate::handle::{AdapterHandle, AllocationHandle, DeviceHandle};
 use crate::hooks::fault::Fault;
 
@@ -33,7 +33,7 @@ use crate::hooks::fault::Fault;
 /// ```
 /// use d3dkmt_sim::*;
 /// let sim = Simulator::new(SimConfig::default())?;
-/// let adapter = sim.enum_adapters(1)?[0].handle;
+/// let adapter = sim.enum_adapters()?[0].handle;
 /// let device = sim.create_device(adapter)?;
 /// let alloc = sim.create_allocation(device, AllocationDesc::new(64 << 10))?;
 ///
@@ -117,14 +117,14 @@ impl Simulator {
     /// ```
     /// use d3dkmt_sim::*;
     /// let mut sim = Simulator::new(SimConfig::default())?;
-    /// let adapter = sim.enum_adapters(1)?[0].handle;
+    /// let adapter = sim.enum_adapters()?[0].handle;
     /// let device = sim.create_device(adapter)?;
     /// assert!(sim.reset(SimConfig::default().adapters(17)).is_err());
     /// assert_eq!(sim.device_state(device)?, ExecutionState::Active, "a failed reset changes nothing");
     ///
     /// sim.reset(SimConfig::default().adapters(2))?;
     /// assert_eq!(sim.adapter_count(), 2);
-    /// assert_eq!(sim.enum_adapters(2)?[0].handle, adapter, "the same handles as a new simulator");
+    /// assert_eq!(sim.enum_adapters()?[0].handle, adapter, "the same handles as a new simulator");
     /// # Ok::<(), Error>(())
     /// ```
     ///
@@ -164,18 +164,26 @@ impl Simulator {
         self.engine.adapter_count(AdapterFilter::ALL)
     }
 
-    /// `D3DKMTEnumAdapters2`: opens one new handle per present adapter,
-    /// all or none.
+    /// `D3DKMTEnumAdapters2`: every present adapter, each with a new open
+    /// handle, all or none. (The C call's short-array failure is
+    /// [`Simulator::enum_adapters_with_capacity`].)
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let sim = Simulator::new(SimConfig::default().adapters(3))?;
+    /// let adapters = sim.enum_adapters()?;
+    /// assert_eq!(adapters.len(), 3);
+    /// assert_ne!(adapters[0].luid, adapters[1].luid);
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     ///
     /// # Errors
     ///
-    /// - `Injected` when a fault armed for `CallId::EnumAdapters` fires (before
+    /// - an injected error when a fault armed for `CallId::EnumAdapters` fires (before
     ///   any check);
-    /// - `BufferTooSmall { needed }` when `capacity` is below the number of
-    ///   present adapters (`needed`); nothing is opened;
     /// - `NoMemory` when the handle table cannot hold the new handles.
-    pub fn enum_adapters(&self, capacity: usize) -> Result<Vec<AdapterInfo>> {
-        self.engine.enum_adapters(capacity, || Ok(AdapterFilter::ALL))
+    pub fn enum_adapters(&self) -> Result<Vec<AdapterInfo>> {
+        self.engine.enum_adapters(MAX_ADAPTERS as usize, || Ok(AdapterFilter::ALL))
     }
 
     /// `D3DKMTOpenAdapterFromLuid`: a new handle to the present adapter
@@ -183,7 +191,7 @@ impl Simulator {
     ///
     /// # Errors
     ///
-    /// - `Injected` when a fault armed for `CallId::OpenAdapter` fires (before
+    /// - an injected error when a fault armed for `CallId::OpenAdapter` fires (before
     ///   any check);
     /// - `InvalidParameter` when no present adapter has `luid` (unknown, or its
     ///   adapter was removed);
@@ -196,7 +204,7 @@ impl Simulator {
     ///
     /// # Errors
     ///
-    /// - `Injected` when a fault armed for `CallId::CloseAdapter` fires (before
+    /// - an injected error when a fault armed for `CallId::CloseAdapter` fires (before
     ///   any check);
     /// - `InvalidHandle(HandleKind::Adapter)` when `adapter` is not an open
     ///   adapter handle (closed, never issued, another kind).
@@ -219,7 +227,7 @@ impl Simulator {
     ///
     /// # Errors
     ///
-    /// - `Injected` when a fault armed for `CallId::ResetAdapter` fires (before
+    /// - an injected error when a fault armed for `CallId::ResetAdapter` fires (before
     ///   any check);
     /// - `InvalidHandle(HandleKind::Adapter)` when `adapter` is not an open
     ///   adapter handle (closed, never issued, another kind);
@@ -235,7 +243,7 @@ impl Simulator {
     ///
     /// # Errors
     ///
-    /// - `Injected` when a fault armed for `CallId::RemoveAdapter` fires
+    /// - an injected error when a fault armed for `CallId::RemoveAdapter` fires
     ///   (before any check);
     /// - `InvalidHandle(HandleKind::Adapter)` when `adapter` is not an open
     ///   adapter handle (closed, never issued, another kind);
@@ -250,7 +258,7 @@ impl Simulator {
     ///
     /// # Errors
     ///
-    /// - `Injected` when a fault armed for `CallId::CreateDevice` fires (before
+    /// - an injected error when a fault armed for `CallId::CreateDevice` fires (before
     ///   any check);
     /// - `InvalidHandle(HandleKind::Adapter)` when `adapter` is not an open
     ///   adapter handle (closed, never issued, another kind);
@@ -266,7 +274,7 @@ impl Simulator {
     ///
     /// # Errors
     ///
-    /// - `Injected` when a fault armed for `CallId::DestroyDevice` fires
+    /// - an injected error when a fault armed for `CallId::DestroyDevice` fires
     ///   (before any check);
     /// - `InvalidHandle(HandleKind::Device)` when `device` names no live device
     ///   (zero, destroyed, never issued, another kind; also the loser of two
@@ -280,7 +288,7 @@ impl Simulator {
     ///
     /// # Errors
     ///
-    /// - `Injected` when a fault armed for `CallId::GetDeviceState` fires
+    /// - an injected error when a fault armed for `CallId::GetDeviceState` fires
     ///   (before any check);
     /// - `InvalidHandle(HandleKind::Device)` when `device` names no live device
     ///   (zero, destroyed, never issued, another kind).
@@ -293,7 +301,7 @@ impl Simulator {
     ///
     /// # Errors
     ///
-    /// - `Injected` when a fault armed for `CallId::RemoveDevice` fires (before
+    /// - an injected error when a fault armed for `CallId::RemoveDevice` fires (before
     ///   any check);
     /// - `InvalidParameter` when `reason` is `Active`;
     /// - `InvalidHandle(HandleKind::Device)` when `device` names no live device
@@ -322,7 +330,7 @@ impl Simulator {
     /// In order, and nothing is created on any of them:
     ///
     /// - `InvalidParameter` when `descs` has more than `u32::MAX` entries;
-    /// - `Injected` when a fault armed for `CallId::CreateAllocation` fires;
+    /// - an injected error when a fault armed for `CallId::CreateAllocation` fires;
     /// - `InvalidHandle(HandleKind::Device)` when `device` names no live device
     ///   (zero, destroyed, never issued, another kind);
     /// - `DeviceRemoved` when the device was removed;
@@ -335,7 +343,7 @@ impl Simulator {
     /// - `NoMemory` when the host refuses the memory or the handle table is
     ///   full (also for a system-memory allocation too large to map).
     pub fn create_allocations(&self, device: DeviceHandle, descs: &[AllocationDesc]) -> Result<Vec<AllocationHandle>> {
-        let count = u32::try_from(descs.len()).map_err(|_| Error::InvalidParameter("too many allocations"))?;
+        let count = u32::try_from(descs.len()).map_err(|_| ErrorKind::InvalidParameter("too many allocations"))?;
         self.engine
             .create_allocations(device.raw(), &CreateCall::plain(count), |i| Ok(Element::Decided(descs[i as usize])))
     }
@@ -350,9 +358,9 @@ impl Simulator {
     /// ```
     /// use d3dkmt_sim::*;
     /// let sim = Simulator::new(SimConfig::default())?;
-    /// let device = sim.create_device(sim.enum_adapters(1)?[0].handle)?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
     /// let bare = CreateRequest::new().flags(CreateFlags::EXISTING_SYS_MEM).allocation(RawAllocation::new(&[]));
-    /// assert!(matches!(sim.create_allocations_from(device, &bare), Err(Error::InvalidParameter(_))));
+    /// assert!(matches!(sim.create_allocations_from(device, &bare).map_err(|e| e.kind()), Err(ErrorKind::InvalidParameter(_))));
     /// # Ok::<(), Error>(())
     /// ```
     ///
@@ -362,7 +370,7 @@ impl Simulator {
     ///
     /// - `InvalidParameter` when the request has more than `u32::MAX`
     ///   allocations or `u32::MAX` bytes of resource private data;
-    /// - `Injected` when a fault armed for `CallId::CreateAllocation` fires;
+    /// - an injected error when a fault armed for `CallId::CreateAllocation` fires;
     /// - `InvalidHandle(HandleKind::Device)` when `device` names no live device
     ///   (zero, destroyed, never issued, another kind);
     /// - `DeviceRemoved` when the device was removed;
@@ -387,7 +395,8 @@ impl Simulator {
         device: DeviceHandle,
         request: &CreateRequest<'_>,
     ) -> Result<Vec<AllocationHandle>> {
-        let call = request.call().ok_or(Error::InvalidParameter("too many allocations or too much private data"))?;
+        let call =
+            request.call().ok_or(ErrorKind::InvalidParameter("too many allocations or too much private data"))?;
         let raws = request.allocations();
         self.engine.create_allocations(device.raw(), &call, |i| Ok(Element::Raw(raws[i as usize])))
     }
@@ -400,7 +409,7 @@ impl Simulator {
     /// use d3dkmt_sim::*;
     /// let sim = Simulator::new(SimConfig::default())?;
     /// sim.set_driver_model(|r: &DriverRequest<'_>| Ok(DriverAllocation::new(r.private_data.len() as u64)))?;
-    /// let device = sim.create_device(sim.enum_adapters(1)?[0].handle)?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
     /// let made = sim.create_allocations_from(device, &CreateRequest::new().allocation(RawAllocation::new(b"mine")))?;
     /// assert_eq!(sim.allocation_private_data(device, made[0])?, b"mine");
     /// # Ok::<(), Error>(())
@@ -408,7 +417,7 @@ impl Simulator {
     ///
     /// # Errors
     ///
-    /// - `Injected` when a fault armed for `CallId::QueryAllocationPrivateData`
+    /// - an injected error when a fault armed for `CallId::QueryAllocationPrivateData`
     ///   fires (before any check);
     /// - `InvalidHandle(HandleKind::Device)` when `device` names no live device
     ///   (zero, destroyed, never issued, another kind);
@@ -433,9 +442,9 @@ impl Simulator {
     /// // Allocations of the driver's own format, in system memory (no budget).
     /// sim.set_driver_model(|r: &DriverRequest<'_>| match r.private_data {
     ///     [b'S', pages] => Ok(DriverAllocation::new(u64::from(*pages) * 4096).placement(Placement::System)),
-    ///     _ => Err(Error::Driver(NtStatus::NOT_SUPPORTED)),
+    ///     _ => Err(ErrorKind::Driver(NtStatus::NOT_SUPPORTED).into()),
     /// })?;
-    /// let device = sim.create_device(sim.enum_adapters(1)?[0].handle)?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
     /// let made = sim.create_allocations_from(device, &CreateRequest::new().allocation(RawAllocation::new(b"S\x08")))?;
     /// assert_eq!(sim.query_allocation(device, made[0])?.placement, Placement::System);
     /// let refused = sim.create_allocations_from(device, &CreateRequest::new().allocation(RawAllocation::new(b"?")));
@@ -446,7 +455,7 @@ impl Simulator {
     ///
     /// # Errors
     ///
-    /// `Injected` when a fault armed for `CallId::SetDriverModel` fires (the
+    /// an injected error when a fault armed for `CallId::SetDriverModel` fires (the
     /// model is not replaced).
     pub fn set_driver_model(&self, model: impl DriverModel + 'static) -> Result<()> {
         self.engine.set_driver_model(Some(Arc::new(model)))
@@ -456,7 +465,7 @@ impl Simulator {
     ///
     /// # Errors
     ///
-    /// `Injected` when a fault armed for `CallId::SetDriverModel` fires (the
+    /// an injected error when a fault armed for `CallId::SetDriverModel` fires (the
     /// model is not replaced).
     pub fn use_default_driver_model(&self) -> Result<()> {
         self.engine.set_driver_model(None)
@@ -470,7 +479,7 @@ impl Simulator {
     ///
     /// In order, and nothing is destroyed on any of them:
     ///
-    /// - `Injected` when a fault armed for `CallId::DestroyAllocation` fires;
+    /// - an injected error when a fault armed for `CallId::DestroyAllocation` fires;
     /// - `InvalidHandle(HandleKind::Device)` when `device` names no live device
     ///   (zero, destroyed, never issued, another kind);
     /// - handle by handle: `InvalidHandle(HandleKind::Allocation)` for one that
@@ -485,7 +494,7 @@ impl Simulator {
     ///
     /// # Errors
     ///
-    /// - `Injected` when a fault armed for `CallId::QueryAllocation` fires
+    /// - an injected error when a fault armed for `CallId::QueryAllocation` fires
     ///   (before any check);
     /// - `InvalidHandle(HandleKind::Device)` when `device` names no live device
     ///   (zero, destroyed, never issued, another kind);
@@ -503,7 +512,7 @@ impl Simulator {
     ///
     /// # Errors
     ///
-    /// - `Injected` when a fault armed for `CallId::Submit` fires (before any
+    /// - an injected error when a fault armed for `CallId::Submit` fires (before any
     ///   check);
     /// - `InvalidParameter` when `allocations` is empty;
     /// - `InvalidHandle(HandleKind::Device)` when `device` names no live device
@@ -521,7 +530,7 @@ impl Simulator {
     ///
     /// # Errors
     ///
-    /// - `Injected` when a fault armed for `CallId::CompleteFence` fires
+    /// - an injected error when a fault armed for `CallId::CompleteFence` fires
     ///   (before any check);
     /// - `InvalidHandle(HandleKind::Device)` when `device` names no live device
     ///   (zero, destroyed, never issued, another kind);

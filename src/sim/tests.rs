@@ -13,7 +13,7 @@ use crate::{status_of, AdapterHandle, FaultAction};
 use crate::{AllocationDesc, DeviceHandle, ExecutionState, Fault, LockFlags, Pages, SimConfig};
 
 fn setup(sim: &Simulator) -> (AdapterHandle, DeviceHandle, AllocationHandle) {
-    let adapter = sim.enum_adapters(1).unwrap()[0].handle;
+    let adapter = sim.enum_adapters().unwrap()[0].handle;
     let device = sim.create_device(adapter).unwrap();
     let alloc = sim.create_allocation(device, AllocationDesc::new(4096)).unwrap();
     (adapter, device, alloc)
@@ -29,7 +29,7 @@ fn every_rust_entry_point_passes_the_seam_with_its_outcome() {
     probe.start(gate);
     let mut expected = Vec::new();
     let mut saw = |id: CallId, status: NtStatus| expected.push((id, status));
-    saw(CallId::EnumAdapters, status_of(&sim.enum_adapters(1)));
+    saw(CallId::EnumAdapters, status_of(&sim.enum_adapters()));
     saw(CallId::Query, status_of(&Ok::<_, Error>(sim.adapter_count())));
     let luid = sim.adapter_luid(adapter);
     saw(CallId::Query, status_of(&luid));
@@ -104,7 +104,7 @@ fn a_lock2_straddling_a_reset_locks_and_maps_one_allocation() {
         arrived.recv().expect("the locker reaches the pause point");
         sim.engine.reset(SimConfig::default()).unwrap();
         let _hole = crate::mem::Backing::anonymous(4096).unwrap();
-        let adapter = sim.enum_adapters(1).unwrap()[0].handle;
+        let adapter = sim.enum_adapters().unwrap()[0].handle;
         let again = sim.create_device(adapter).unwrap();
         let bigger = sim.create_allocation(again, AllocationDesc::new(2 * 4096)).unwrap();
         assert_eq!((again, bigger), (device, alloc), "the same handles again");

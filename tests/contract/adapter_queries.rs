@@ -104,7 +104,7 @@ rows!(
         profile.sub_system_id = 0x4104;
         profile.revision_id = 0xA1;
         let fx = fixture_with(SimConfig::default().adapters(2).adapter_profile(1, profile));
-        let a2 = fx.sim.enum_adapters(2).unwrap()[1].handle;
+        let a2 = fx.sim.enum_adapters().unwrap()[1].handle;
         let mut ids = DeviceIds::default();
         ids.vendor_id = 0x10DE;
         ids.device_id = 0x2684;
@@ -131,7 +131,7 @@ rows!(
         // Supported (not enabled) scheduling is reported as such.
         let supported = AdapterProfile::default().hw_scheduling(HwScheduling::Supported);
         let sim = Simulator::new(SimConfig::default().adapter_profile(0, supported)).unwrap();
-        let adapter = sim.enum_adapters(1).unwrap()[0].handle;
+        let adapter = sim.enum_adapters().unwrap()[0].handle;
         assert_eq!(
             sim.query_adapter_info(adapter, AdapterQuery::Wddm27Caps).unwrap(),
             AdapterAnswer::Wddm27Caps(HwScheduling::Supported)
@@ -162,13 +162,13 @@ rows!(
 
     fn query_removed_adapter_is_device_removed() {
         let fx = fixture_with(SimConfig::default().adapters(2));
-        let list = fx.sim.enum_adapters(2).unwrap();
+        let list = fx.sim.enum_adapters().unwrap();
         let second_handle = list[0].handle;
         let a2 = list[1].handle;
         fx.sim.remove_adapter(fx.adapter).unwrap();
         fx.unchanged_by(|| {
-            every_query_fails(&fx.sim, fx.adapter, Error::DeviceRemoved, REMOVED);
-            every_query_fails(&fx.sim, second_handle, Error::DeviceRemoved, REMOVED);
+            every_query_fails(&fx.sim, fx.adapter, ErrorKind::DeviceRemoved.into(), REMOVED);
+            every_query_fails(&fx.sim, second_handle, ErrorKind::DeviceRemoved.into(), REMOVED);
             matches(&answers(&fx.sim, a2), &default_answers(1, 4 << 30));
         });
         assert_eq!(fx.state(fx.d), ExecutionState::Stopped);
@@ -199,7 +199,7 @@ rows!(
     fn query_guids_differ_between_adapters_and_follow_the_seed() {
         let guids = |seed: u64| -> Vec<[u8; 16]> {
             let sim = Simulator::new(SimConfig::default().adapters(3).seed(seed)).unwrap();
-            sim.enum_adapters(3).unwrap().iter().map(|i| guid(&sim, i.handle)).collect()
+            sim.enum_adapters().unwrap().iter().map(|i| guid(&sim, i.handle)).collect()
         };
         let seven = guids(7);
         let distinct: HashSet<[u8; 16]> = seven.iter().copied().collect();
@@ -225,7 +225,7 @@ rows!(
         assert_eq!((fx.n(fx.a), fx.busy(fx.b)), (1, true));
         // The budget was not charged: its one free page is still free.
         fx.sim.create_allocation(fx.d, AllocationDesc::new(PAGE)).unwrap();
-        fails(fx.sim.create_allocation(fx.d, AllocationDesc::new(PAGE)), Error::NoVideoMemory, NO_VIDEO_MEMORY);
+        fails(fx.sim.create_allocation(fx.d, AllocationDesc::new(PAGE)), ErrorKind::NoVideoMemory, NO_VIDEO_MEMORY);
     }
 
     fn query_fault_fires() {
@@ -234,7 +234,7 @@ rows!(
         fx.unchanged_by(|| {
             fails(
                 fx.sim.query_adapter_info(fx.adapter, AdapterQuery::AdapterType),
-                Error::Injected(NtStatus::UNSUCCESSFUL),
+                Error::injected(NtStatus::UNSUCCESSFUL),
                 NtStatus::UNSUCCESSFUL,
             );
             fx.sim.query_adapter_info(fx.adapter, AdapterQuery::AdapterType).unwrap();

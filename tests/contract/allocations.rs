@@ -11,11 +11,11 @@ rows!(
         let fx = fixture_with(budget_plus(8));
         fx.unchanged_by(|| {
             let descs = [AllocationDesc::new(4 * PAGE), AllocationDesc::new(8 * PAGE)];
-            fails(fx.sim.create_allocations(fx.d, &descs), Error::NoVideoMemory, NO_VIDEO_MEMORY);
+            fails(fx.sim.create_allocations(fx.d, &descs), ErrorKind::NoVideoMemory, NO_VIDEO_MEMORY);
         });
         // Nothing was charged: all 8 pages are still there, and no more.
         fx.sim.create_allocation(fx.d, AllocationDesc::new(8 * PAGE)).unwrap();
-        fails(fx.sim.create_allocation(fx.d, AllocationDesc::new(PAGE)), Error::NoVideoMemory, NO_VIDEO_MEMORY);
+        fails(fx.sim.create_allocation(fx.d, AllocationDesc::new(PAGE)), ErrorKind::NoVideoMemory, NO_VIDEO_MEMORY);
     }
 
     fn create_allocation_size_zero_is_invalid_parameter() {
@@ -35,7 +35,7 @@ rows!(
     fn create_allocations_removed_device_beats_empty_list() {
         let fx = fixture();
         fx.remove(fx.d);
-        fx.unchanged_by(|| fails(fx.sim.create_allocations(fx.d, &[]), Error::DeviceRemoved, REMOVED));
+        fx.unchanged_by(|| fails(fx.sim.create_allocations(fx.d, &[]), ErrorKind::DeviceRemoved, REMOVED));
     }
 
     fn create_allocation_stale_device_is_invalid_parameter() {
@@ -99,10 +99,14 @@ rows!(
             // Rounding u64::MAX up to a page overflows; 2^32 pages cannot be
             // addressed by a page list: both are past any budget, and a bad
             // description after them still wins (descriptions are checked first).
-            fails(fx.sim.create_allocation(fx.d, AllocationDesc::new(u64::MAX)), Error::NoVideoMemory, NO_VIDEO_MEMORY);
+            fails(
+                fx.sim.create_allocation(fx.d, AllocationDesc::new(u64::MAX)),
+                ErrorKind::NoVideoMemory,
+                NO_VIDEO_MEMORY,
+            );
             fails(
                 fx.sim.create_allocation(fx.d, AllocationDesc::new(PAGE << 32)),
-                Error::NoVideoMemory,
+                ErrorKind::NoVideoMemory,
                 NO_VIDEO_MEMORY,
             );
             invalid_parameter(

@@ -14,7 +14,7 @@ rows!(
         let fx = fixture();
         assert_eq!(fx.sim.config().busy_policy, BusyPolicy::Fail);
         fx.sim.submit(fx.d, &[fx.a]).unwrap();
-        fx.unchanged_by(|| fails(fx.sim.lock2(fx.d, fx.a), Error::AllocationBusy, BUSY));
+        fx.unchanged_by(|| fails(fx.sim.lock2(fx.d, fx.a), ErrorKind::AllocationBusy, BUSY));
     }
 
     fn lock2_busy_wait_policy_succeeds_when_fence_completes() {
@@ -42,7 +42,7 @@ rows!(
             fx.remove(fx.d);
             waiter.join().unwrap()
         });
-        fails(result, Error::DeviceRemoved, REMOVED);
+        fails(result, ErrorKind::DeviceRemoved, REMOVED);
         assert!(start.elapsed() < LONG_WAIT / 2, "woken by the removal, not by the timeout");
         assert_eq!((fx.n(fx.a), fx.busy(fx.a)), (0, false));
     }
@@ -52,7 +52,7 @@ rows!(
         fx.sim.submit(fx.d, &[fx.a]).unwrap();
         fx.unchanged_by(|| {
             let start = Instant::now();
-            fails(fx.sim.lock2(fx.d, fx.a), Error::AllocationBusy, BUSY);
+            fails(fx.sim.lock2(fx.d, fx.a), ErrorKind::AllocationBusy, BUSY);
             assert!(start.elapsed() >= SHORT_WAIT, "returned after {:?}", start.elapsed());
         });
     }

@@ -9,7 +9,7 @@ use d3dkmt_sim::*;
 
 use crate::fixture::*;
 
-const STALE_CONTEXT: Error = Error::InvalidHandle(HandleKind::Context);
+const STALE_CONTEXT: Error = Error::new(ErrorKind::InvalidHandle(HandleKind::Context));
 
 /// A fixture whose adapter has the nodes `engines` lists.
 fn fixture_engines(engines: &[u32]) -> Fx {
@@ -41,8 +41,8 @@ fn each_refused(fx: &Fx, descs: &[ContextDesc]) {
         fx.unchanged_by(|| {
             for desc in descs {
                 match fx.sim.create_context(fx.d, desc) {
-                    Err(e @ Error::InvalidParameter(_)) => assert_eq!(e.status(), INVALID),
-                    other => panic!("{desc:?}: expected Error::InvalidParameter, got {other:?}"),
+                    Err(e) if matches!(e.kind(), ErrorKind::InvalidParameter(_)) => assert_eq!(e.status(), INVALID),
+                    other => panic!("{desc:?}: expected ErrorKind::InvalidParameter, got {other:?}"),
                 }
             }
         })
@@ -62,7 +62,7 @@ fn each_accepted(fx: &Fx, descs: &[ContextDesc]) {
 rows!(
     fn create_context_issues_a_context_handle_in_the_one_sequence() {
         let sim = Simulator::new(SimConfig::default()).unwrap();
-        let adapter = sim.enum_adapters(1).unwrap()[0].handle;
+        let adapter = sim.enum_adapters().unwrap()[0].handle;
         let device = sim.create_device(adapter).unwrap();
         let c = sim.create_context(device, &ContextDesc::default()).unwrap();
         let alloc = sim.create_allocation(device, AllocationDesc::new(PAGE)).unwrap();
@@ -95,7 +95,7 @@ rows!(
         fx.remove(fx.d);
         sequence_unmoved_by(&fx.sim, fx.adapter, || {
             fx.unchanged_by(|| {
-                fails(fx.sim.create_context(fx.d, &ContextDesc::default()), Error::DeviceRemoved, REMOVED)
+                fails(fx.sim.create_context(fx.d, &ContextDesc::default()), ErrorKind::DeviceRemoved, REMOVED)
             })
         });
         // E is not removed and takes a context.
@@ -108,7 +108,7 @@ rows!(
         let bad = ContextDesc::default().node(5).flags(0x8000_0000).engine_affinity(u32::MAX);
         invalid_parameter(fx.sim.create_context(fx.dev_e, &bad));
         sequence_unmoved_by(&fx.sim, fx.adapter, || {
-            fx.unchanged_by(|| fails(fx.sim.create_context(fx.d, &bad), Error::DeviceRemoved, REMOVED))
+            fx.unchanged_by(|| fails(fx.sim.create_context(fx.d, &bad), ErrorKind::DeviceRemoved, REMOVED))
         });
     }
 
@@ -290,7 +290,7 @@ rows!(
             fx.unchanged_by(|| {
                 fails(
                     fx.sim.create_context(fx.d, &ContextDesc::default()),
-                    Error::Injected(NtStatus::NO_MEMORY),
+                    Error::injected(NtStatus::NO_MEMORY),
                     NtStatus::NO_MEMORY,
                 )
             })
@@ -303,7 +303,7 @@ rows!(
         let fx = fixture();
         fx.sim.inject_fault(Fault::new(FaultCall::CreateContext, FaultAction::RemoveDevice)).unwrap();
         sequence_unmoved_by(&fx.sim, fx.adapter, || {
-            fails(fx.sim.create_context(fx.d, &ContextDesc::default()), Error::DeviceRemoved, REMOVED)
+            fails(fx.sim.create_context(fx.d, &ContextDesc::default()), ErrorKind::DeviceRemoved, REMOVED)
         });
         assert_eq!(fx.state(fx.d), ExecutionState::Hung);
         assert_eq!(fx.state(fx.dev_e), ExecutionState::Active);
@@ -313,7 +313,7 @@ rows!(
         let fx = fixture();
         let c = context(&fx);
         fx.sim.inject_fault(Fault::new(FaultCall::DestroyContext, return_status(BUSY))).unwrap();
-        fails(fx.sim.destroy_context(c), Error::Injected(BUSY), BUSY);
+        fails(fx.sim.destroy_context(c), Error::injected(BUSY), BUSY);
         assert_eq!(fx.sim.context_info(c).unwrap().device, fx.d);
         fx.sim.destroy_context(c).unwrap();
         refused(&fx, c);

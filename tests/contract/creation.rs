@@ -72,7 +72,7 @@ rows!(
         let d = desc(PAGE);
         let request = CreateRequest::new().resource(NO_RESOURCE).allocation(RawAllocation::new(&d));
         fx.unchanged_by(|| {
-            fails(fx.sim.create_allocations_from(fx.d, &request), Error::InvalidResourceHandle, INVALID_HANDLE)
+            fails(fx.sim.create_allocations_from(fx.d, &request), ErrorKind::InvalidResourceHandle, INVALID_HANDLE)
         });
         fx.sim.create_allocation(fx.d, AllocationDesc::new(PAGE)).unwrap();
     }
@@ -82,7 +82,7 @@ rows!(
         fx.remove(fx.d);
         let d = desc(PAGE);
         let request = CreateRequest::new().resource(NO_RESOURCE).allocation(RawAllocation::new(&d));
-        fx.unchanged_by(|| fails(fx.sim.create_allocations_from(fx.d, &request), Error::DeviceRemoved, REMOVED));
+        fx.unchanged_by(|| fails(fx.sim.create_allocations_from(fx.d, &request), ErrorKind::DeviceRemoved, REMOVED));
         let s = fx.stale_device();
         fx.unchanged_by(|| fails(fx.sim.create_allocations_from(s, &request), STALE_DEVICE, INVALID));
     }
@@ -95,7 +95,7 @@ rows!(
             CreateRequest::new().resource(NO_RESOURCE).flags(CreateFlags::EXISTING_SYS_MEM),
         ] {
             fx.unchanged_by(|| {
-                fails(fx.sim.create_allocations_from(fx.d, &request), Error::InvalidResourceHandle, INVALID_HANDLE)
+                fails(fx.sim.create_allocations_from(fx.d, &request), ErrorKind::InvalidResourceHandle, INVALID_HANDLE)
             });
         }
     }
@@ -107,7 +107,7 @@ rows!(
             let request = CreateRequest::new().flags(flags).allocation(RawAllocation::new(&d));
             let got = fx.sim.create_allocations_from(fx.d, &request);
             fx.unchanged_by(|| assert_eq!(status_of(&got), NtStatus::NOT_SUPPORTED));
-            assert!(matches!(got, Err(Error::NotSupported(_))));
+            assert!(matches!(got.map_err(|e| e.kind()), Err(ErrorKind::NotSupported(_))));
         }
     }
 
@@ -168,7 +168,7 @@ rows!(
         let info = fx.info(made[0]);
         assert_eq!((info.size, info.placement, info.cpu_visible), (2 * PAGE, Placement::Video, true));
         assert_eq!(fx.sim.lock2(fx.d, made[0]).unwrap().as_ptr(), heap.ptr);
-        fails(fx.sim.create_allocation(fx.d, AllocationDesc::new(PAGE)), Error::NoVideoMemory, NO_VIDEO_MEMORY);
+        fails(fx.sim.create_allocation(fx.d, AllocationDesc::new(PAGE)), ErrorKind::NoVideoMemory, NO_VIDEO_MEMORY);
         fx.sim.destroy_allocations(fx.d, &made).unwrap();
     }
 );

@@ -30,7 +30,7 @@ rows!(
         assert!(!fx.busy(fx.b));
         // Its pages went back to the budget.
         fx.sim.create_allocation(fx.d, AllocationDesc::new(4 * PAGE)).unwrap();
-        fails(fx.sim.create_allocation(fx.d, AllocationDesc::new(PAGE)), Error::NoVideoMemory, NO_VIDEO_MEMORY);
+        fails(fx.sim.create_allocation(fx.d, AllocationDesc::new(PAGE)), ErrorKind::NoVideoMemory, NO_VIDEO_MEMORY);
     }
 
     fn destroy_allocations_empty_list_does_nothing() {
@@ -52,7 +52,7 @@ rows!(
 
     fn destroy_allocations_other_device_destroys_nothing() {
         let fx = fixture();
-        fx.unchanged_by(|| fails(fx.sim.destroy_allocations(fx.d, &[fx.a, fx.e]), Error::WrongDevice, INVALID));
+        fx.unchanged_by(|| fails(fx.sim.destroy_allocations(fx.d, &[fx.a, fx.e]), ErrorKind::WrongDevice, INVALID));
     }
 
     fn destroy_allocations_empty_list_on_stale_device_is_invalid_parameter() {

@@ -20,7 +20,7 @@ fn texture_model(request: &DriverRequest<'_>) -> Result<DriverAllocation> {
         [b'T', pages] => Ok(DriverAllocation::new(u64::from(*pages) * PAGE)),
         [b'T', pages, b'S'] => Ok(DriverAllocation::new(u64::from(*pages) * PAGE).placement(Placement::System)),
         [b'T', pages, b'H'] => Ok(DriverAllocation::new(u64::from(*pages) * PAGE).not_cpu_visible()),
-        _ => Err(Error::Driver(REFUSED)),
+        _ => Err(ErrorKind::Driver(REFUSED).into()),
     }
 }
 
@@ -42,19 +42,19 @@ rows!(
         assert_eq!((h.size, h.cpu_visible), (PAGE, false));
         let mapping = fx.sim.lock2(fx.d, made[0]).unwrap();
         assert_eq!(mapping.len() as u64, 3 * PAGE);
-        fails(fx.sim.lock2(fx.d, made[1]), Error::NotCpuVisible, INVALID);
+        fails(fx.sim.lock2(fx.d, made[1]), ErrorKind::NotCpuVisible, INVALID);
         // The default model's format is now refused by this model.
         let d = desc(PAGE);
-        fails(fx.sim.create_allocations_from(fx.d, &one(&d)), Error::Driver(REFUSED), REFUSED);
+        fails(fx.sim.create_allocations_from(fx.d, &one(&d)), ErrorKind::Driver(REFUSED), REFUSED);
     }
 
     fn driver_model_failure_status_is_returned_and_creates_nothing() {
         let fx = fixture_with(budget_plus(2));
         fx.sim.set_driver_model(texture_model).unwrap();
         let request = one(b"T\x02").allocation(RawAllocation::new(b"?"));
-        fx.unchanged_by(|| fails(fx.sim.create_allocations_from(fx.d, &request), Error::Driver(REFUSED), REFUSED));
+        fx.unchanged_by(|| fails(fx.sim.create_allocations_from(fx.d, &request), ErrorKind::Driver(REFUSED), REFUSED));
         // A model that fails with a success status is refused as InvalidParameter.
-        fx.sim.set_driver_model(|_: &DriverRequest<'_>| Err(Error::Driver(NtStatus::SUCCESS))).unwrap();
+        fx.sim.set_driver_model(|_: &DriverRequest<'_>| Err(ErrorKind::Driver(NtStatus::SUCCESS).into())).unwrap();
         fx.unchanged_by(|| invalid_parameter(fx.sim.create_allocations_from(fx.d, &one(b"T\x01"))));
         // A zero size answered by the model is InvalidParameter too.
         fx.sim.set_driver_model(|_: &DriverRequest<'_>| Ok(DriverAllocation::new(0))).unwrap();
@@ -68,10 +68,10 @@ rows!(
         fx.sim.set_driver_model(texture_model).unwrap();
         let made = fx.sim.create_allocations_from(fx.d, &one(b"T\xFFS")).unwrap();
         assert_eq!(fx.info(made[0]).placement, Placement::System);
-        fails(fx.sim.create_allocations_from(fx.d, &one(b"T\x01")), Error::NoVideoMemory, NO_VIDEO_MEMORY);
+        fails(fx.sim.create_allocations_from(fx.d, &one(b"T\x01")), ErrorKind::NoVideoMemory, NO_VIDEO_MEMORY);
         // Destroying it gives back nothing it did not take.
         fx.sim.destroy_allocations(fx.d, &made).unwrap();
-        fails(fx.sim.create_allocations_from(fx.d, &one(b"T\x01")), Error::NoVideoMemory, NO_VIDEO_MEMORY);
+        fails(fx.sim.create_allocations_from(fx.d, &one(b"T\x01")), ErrorKind::NoVideoMemory, NO_VIDEO_MEMORY);
         // The Rust AllocationDesc path can place in system memory too.
         fx.sim.create_allocation(fx.d, AllocationDesc::new(PAGE).placement(Placement::System)).unwrap();
     }
@@ -92,7 +92,7 @@ rows!(
         assert_eq!(fx.sim.allocation_private_data(fx.d, mine[0]).unwrap(), b"T\x01");
         fx.remove(fx.d);
         assert_eq!(fx.sim.allocation_private_data(fx.d, mine[0]).unwrap(), b"T\x01", "works on a removed device");
-        fails(fx.sim.allocation_private_data(fx.d, fx.e), Error::WrongDevice, INVALID);
+        fails(fx.sim.allocation_private_data(fx.d, fx.e), ErrorKind::WrongDevice, INVALID);
         fails(fx.sim.allocation_private_data(fx.d, x), STALE_ALLOCATION, INVALID);
     }
 
@@ -130,7 +130,7 @@ rows!(
         let mut fx = fixture();
         fx.sim.set_driver_model(texture_model).unwrap();
         fx.sim.reset(SimConfig::default()).unwrap();
-        let adapter = fx.sim.enum_adapters(1).unwrap()[0].handle;
+        let adapter = fx.sim.enum_adapters().unwrap()[0].handle;
         let device = fx.sim.create_device(adapter).unwrap();
         invalid_parameter(fx.sim.create_allocations_from(device, &one(b"T\x01")));
         let d = desc(PAGE);

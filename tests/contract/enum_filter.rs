@@ -27,7 +27,7 @@ fn four_kinds() -> (Simulator, [Luid; 4]) {
         config = config.adapter_profile(i, AdapterProfile::default().kind(kind));
     }
     let sim = Simulator::new(config).unwrap();
-    let all = sim.enum_adapters(4).unwrap();
+    let all = sim.enum_adapters().unwrap();
     let luids = [0, 1, 2, 3].map(|i| all[i].luid);
     for info in all {
         sim.close_adapter(info.handle).unwrap();
@@ -63,19 +63,19 @@ fn lists(sim: &Simulator, luids: &[Luid; 4], list: &[AdapterInfo], want: &[usize
 rows!(
     fn enum3_default_filter_lists_render_adapters_only() {
         let (sim, luids) = four_kinds();
-        let list = sim.enum_adapters3(4, AdapterFilter::default()).unwrap();
+        let list = sim.enum_adapters3(AdapterFilter::default()).unwrap();
         lists(&sim, &luids, &list, &[0, 3]);
     }
 
     fn enum3_include_compute_only_lists_compute_only_adapters() {
         let (sim, luids) = four_kinds();
-        let list = sim.enum_adapters3(4, AdapterFilter::default().include_compute_only()).unwrap();
+        let list = sim.enum_adapters3(AdapterFilter::default().include_compute_only()).unwrap();
         lists(&sim, &luids, &list, &[0, 1, 3]);
     }
 
     fn enum3_include_display_only_lists_display_only_adapters() {
         let (sim, luids) = four_kinds();
-        let list = sim.enum_adapters3(4, AdapterFilter::default().include_display_only()).unwrap();
+        let list = sim.enum_adapters3(AdapterFilter::default().include_display_only()).unwrap();
         lists(&sim, &luids, &list, &[0, 2, 3]);
     }
 
@@ -83,19 +83,19 @@ rows!(
         let (sim, luids) = four_kinds();
         let both = AdapterFilter::default().include_compute_only().include_display_only();
         assert_eq!(both, AdapterFilter::ALL);
-        let first = sim.enum_adapters3(4, both).unwrap();
+        let first = sim.enum_adapters3(both).unwrap();
         lists(&sim, &luids, &first, &[0, 1, 2, 3]);
-        let second = sim.enum_adapters3(4, AdapterFilter::ALL).unwrap();
+        let second = sim.enum_adapters3(AdapterFilter::ALL).unwrap();
         lists(&sim, &luids, &second, &[0, 1, 2, 3]);
     }
 
     fn adapter_count_with_agrees_with_the_filter() {
         let (sim, _) = four_kinds();
-        let probe = sim.enum_adapters(4).unwrap()[0].handle;
+        let probe = sim.enum_adapters().unwrap()[0].handle;
         for (filter, want) in filters().into_iter().zip([2, 3, 3, 4]) {
             // The count opens nothing.
             sequence_unmoved_by(&sim, probe, || assert_eq!(sim.adapter_count_with(filter), want, "{filter:?}"));
-            assert_eq!(sim.enum_adapters3(16, filter).unwrap().len(), want, "{filter:?}");
+            assert_eq!(sim.enum_adapters3(filter).unwrap().len(), want, "{filter:?}");
         }
         assert_eq!(sim.adapter_count(), 4);
     }
@@ -105,30 +105,34 @@ rows!(
         let adapter = sim.open_adapter_from_luid(luids[0]).unwrap();
         sequence_unmoved_by(&sim, adapter, || {
             fails(
-                sim.enum_adapters3(1, AdapterFilter::default()),
-                Error::BufferTooSmall { needed: 2 },
+                sim.enum_adapters_with_capacity(1, AdapterFilter::default()),
+                ErrorKind::BufferTooSmall { needed: 2 },
                 NtStatus::BUFFER_TOO_SMALL,
             );
             fails(
-                sim.enum_adapters3(3, AdapterFilter::ALL),
-                Error::BufferTooSmall { needed: 4 },
+                sim.enum_adapters_with_capacity(3, AdapterFilter::ALL),
+                ErrorKind::BufferTooSmall { needed: 4 },
                 NtStatus::BUFFER_TOO_SMALL,
             );
             fails(
-                sim.enum_adapters3(0, AdapterFilter::ALL),
-                Error::BufferTooSmall { needed: 4 },
+                sim.enum_adapters_with_capacity(0, AdapterFilter::ALL),
+                ErrorKind::BufferTooSmall { needed: 4 },
                 NtStatus::BUFFER_TOO_SMALL,
             );
         });
         // Room for the listed adapters is enough, whatever else is present.
-        let list = sim.enum_adapters3(2, AdapterFilter::default()).unwrap();
+        let list = sim.enum_adapters_with_capacity(2, AdapterFilter::default()).unwrap();
         lists(&sim, &luids, &list, &[0, 3]);
     }
 
     fn enum2_lists_every_kind() {
         let (sim, luids) = four_kinds();
-        fails(sim.enum_adapters(3), Error::BufferTooSmall { needed: 4 }, NtStatus::BUFFER_TOO_SMALL);
-        let list = sim.enum_adapters(4).unwrap();
+        fails(
+            sim.enum_adapters_with_capacity(3, AdapterFilter::ALL),
+            ErrorKind::BufferTooSmall { needed: 4 },
+            NtStatus::BUFFER_TOO_SMALL,
+        );
+        let list = sim.enum_adapters().unwrap();
         lists(&sim, &luids, &list, &[0, 1, 2, 3]);
     }
 
@@ -136,8 +140,8 @@ rows!(
         let (sim, luids) = four_kinds();
         let adapter = sim.open_adapter_from_luid(luids[0]).unwrap();
         let last = probe_handle(&sim, adapter);
-        let first = sim.enum_adapters3(4, AdapterFilter::default()).unwrap();
-        let second = sim.enum_adapters3(4, AdapterFilter::default().include_compute_only()).unwrap();
+        let first = sim.enum_adapters3(AdapterFilter::default()).unwrap();
+        let second = sim.enum_adapters3(AdapterFilter::default().include_compute_only()).unwrap();
         // The next values of the sequence, one per entry, in order.
         let raw: Vec<u32> = first.iter().chain(&second).map(|i| i.handle.raw()).collect();
         let expected: Vec<u32> = (1..=5).map(|k| last + k * HANDLE_STEP).collect();
@@ -157,7 +161,7 @@ rows!(
 
     fn enum3_sources_is_one_for_display_capable_adapters() {
         let (sim, luids) = four_kinds();
-        for list in [sim.enum_adapters(4).unwrap(), sim.enum_adapters3(4, AdapterFilter::ALL).unwrap()] {
+        for list in [sim.enum_adapters().unwrap(), sim.enum_adapters3(AdapterFilter::ALL).unwrap()] {
             lists(&sim, &luids, &list, &[0, 1, 2, 3]);
             let sources: Vec<u32> = list.iter().map(|i| i.sources).collect();
             assert_eq!(sources, [0, 0, 1, 1]);
@@ -166,15 +170,15 @@ rows!(
 
     fn enum3_removed_adapter_vanishes() {
         let (sim, luids) = four_kinds();
-        let open = sim.enum_adapters(4).unwrap();
+        let open = sim.enum_adapters().unwrap();
         sim.remove_adapter(open[1].handle).unwrap();
         sim.remove_adapter(open[3].handle).unwrap();
         for (filter, want) in filters().into_iter().zip([&[0][..], &[0], &[0, 2], &[0, 2]]) {
             assert_eq!(sim.adapter_count_with(filter), want.len(), "{filter:?}");
-            let list = sim.enum_adapters3(4, filter).unwrap();
+            let list = sim.enum_adapters3(filter).unwrap();
             lists(&sim, &luids, &list, want);
         }
-        lists(&sim, &luids, &sim.enum_adapters(4).unwrap(), &[0, 2]);
+        lists(&sim, &luids, &sim.enum_adapters().unwrap(), &[0, 2]);
         assert_eq!(sim.adapter_count(), 2);
         // Their open handles still name their LUIDs.
         assert_eq!(sim.adapter_luid(open[1].handle).unwrap(), luids[1]);
@@ -187,14 +191,14 @@ rows!(
         sim.inject_fault(Fault::new(FaultCall::EnumAdapters, return_status(NtStatus::UNSUCCESSFUL)).nth(2)).unwrap();
         // The count without a thunk is not an EnumAdapters call.
         assert_eq!(sim.adapter_count_with(AdapterFilter::ALL), 4);
-        lists(&sim, &luids, &sim.enum_adapters(4).unwrap(), &[0, 1, 2, 3]);
+        lists(&sim, &luids, &sim.enum_adapters().unwrap(), &[0, 1, 2, 3]);
         sequence_unmoved_by(&sim, adapter, || {
             fails(
-                sim.enum_adapters3(4, AdapterFilter::ALL),
-                Error::Injected(NtStatus::UNSUCCESSFUL),
+                sim.enum_adapters3(AdapterFilter::ALL),
+                Error::injected(NtStatus::UNSUCCESSFUL),
                 NtStatus::UNSUCCESSFUL,
             )
         });
-        lists(&sim, &luids, &sim.enum_adapters3(4, AdapterFilter::ALL).unwrap(), &[0, 1, 2, 3]);
+        lists(&sim, &luids, &sim.enum_adapters3(AdapterFilter::ALL).unwrap(), &[0, 1, 2, 3]);
     }
 );

@@ -11,20 +11,20 @@ rows!(
         let fx = fixture_with(budget_plus(1));
         fx.sim.inject_fault(Fault::new(FaultCall::Lock2, return_status(REMOVED))).unwrap();
         // Lock2: not locked, device not removed.
-        fx.unchanged_by(|| fails(fx.sim.lock2(fx.d, fx.a), Error::Injected(REMOVED), REMOVED));
+        fx.unchanged_by(|| fails(fx.sim.lock2(fx.d, fx.a), Error::injected(REMOVED), REMOVED));
 
         fx.sim.lock2(fx.d, fx.a).unwrap();
         fx.sim.inject_fault(Fault::new(FaultCall::Unlock2, return_status(NtStatus::UNSUCCESSFUL))).unwrap();
         // Unlock2: still locked.
         fx.unchanged_by(|| {
-            fails(fx.sim.unlock2(fx.d, fx.a), Error::Injected(NtStatus::UNSUCCESSFUL), NtStatus::UNSUCCESSFUL)
+            fails(fx.sim.unlock2(fx.d, fx.a), Error::injected(NtStatus::UNSUCCESSFUL), NtStatus::UNSUCCESSFUL)
         });
 
         fx.sim.inject_fault(Fault::new(FaultCall::CreateAllocation, return_status(NtStatus::NO_MEMORY))).unwrap();
         fx.unchanged_by(|| {
             fails(
                 fx.sim.create_allocation(fx.d, AllocationDesc::new(PAGE)),
-                Error::Injected(NtStatus::NO_MEMORY),
+                Error::injected(NtStatus::NO_MEMORY),
                 NtStatus::NO_MEMORY,
             )
         });
@@ -32,14 +32,14 @@ rows!(
         // Nothing destroyed.
         fx.unchanged_by(|| {
             fx.sim.inject_fault(Fault::new(FaultCall::DestroyAllocation, return_status(BUSY))).unwrap();
-            fails(fx.sim.destroy_allocations(fx.d, &[fx.b]), Error::Injected(BUSY), BUSY);
+            fails(fx.sim.destroy_allocations(fx.d, &[fx.b]), Error::injected(BUSY), BUSY);
             fx.sim.inject_fault(Fault::new(FaultCall::DestroyDevice, return_status(BUSY))).unwrap();
-            fails(fx.sim.destroy_device(fx.dev_e), Error::Injected(BUSY), BUSY);
+            fails(fx.sim.destroy_device(fx.dev_e), Error::injected(BUSY), BUSY);
         });
 
         // The budget was not charged by the failed creation: one page is left.
         fx.sim.create_allocation(fx.d, AllocationDesc::new(PAGE)).unwrap();
-        fails(fx.sim.create_allocation(fx.d, AllocationDesc::new(PAGE)), Error::NoVideoMemory, NO_VIDEO_MEMORY);
+        fails(fx.sim.create_allocation(fx.d, AllocationDesc::new(PAGE)), ErrorKind::NoVideoMemory, NO_VIDEO_MEMORY);
     }
 
     fn fault_fires_on_nth_for_count_calls() {
@@ -49,8 +49,8 @@ rows!(
         // Calls of other entry points do not count.
         fx.lock_entire(fx.d, fx.b, no_flags()).unwrap();
         fx.sim.unlock2(fx.d, fx.b).unwrap();
-        fails(fx.sim.lock2(fx.d, fx.a), Error::Injected(BUSY), BUSY);
-        fails(fx.sim.lock2(fx.d, fx.a), Error::Injected(BUSY), BUSY);
+        fails(fx.sim.lock2(fx.d, fx.a), Error::injected(BUSY), BUSY);
+        fails(fx.sim.lock2(fx.d, fx.a), Error::injected(BUSY), BUSY);
         fx.sim.lock2(fx.d, fx.a).unwrap();
         fx.sim.lock2(fx.d, fx.a).unwrap();
         assert_eq!(fx.n(fx.a), 3);
@@ -62,7 +62,7 @@ rows!(
         fx.sim.inject_fault(Fault::new(FaultCall::Lock2, return_status(NtStatus::UNSUCCESSFUL)).nth(2)).unwrap();
         fx.unchanged_by(|| {
             fails(fx.sim.lock2(fx.d, x), STALE_ALLOCATION, INVALID);
-            fails(fx.sim.lock2(fx.d, fx.a), Error::Injected(NtStatus::UNSUCCESSFUL), NtStatus::UNSUCCESSFUL);
+            fails(fx.sim.lock2(fx.d, fx.a), Error::injected(NtStatus::UNSUCCESSFUL), NtStatus::UNSUCCESSFUL);
         });
     }
 
@@ -70,7 +70,7 @@ rows!(
         let fx = fixture();
         fx.sim.lock2(fx.d, fx.a).unwrap();
         fx.sim.inject_fault(Fault::new(FaultCall::Lock2, FaultAction::RemoveDevice)).unwrap();
-        fails(fx.sim.lock2(fx.d, fx.a), Error::DeviceRemoved, REMOVED);
+        fails(fx.sim.lock2(fx.d, fx.a), ErrorKind::DeviceRemoved, REMOVED);
         assert_eq!(fx.state(fx.d), ExecutionState::Hung);
         assert_eq!(fx.n(fx.a), 0);
         assert_eq!(fx.state(fx.dev_e), ExecutionState::Active);
@@ -82,14 +82,14 @@ rows!(
         fx.sim.inject_fault(Fault::new(FaultCall::Unlock2, FaultAction::RemoveDevice)).unwrap();
         fx.unchanged_by(|| fails(fx.sim.unlock2(s, fx.a), STALE_DEVICE, INVALID));
         // The fault is spent: the next Unlock2 fails as usual, on an active device.
-        fails(fx.sim.unlock2(fx.d, fx.a), Error::NotLocked, INVALID);
+        fails(fx.sim.unlock2(fx.d, fx.a), ErrorKind::NotLocked, INVALID);
         assert_eq!(fx.state(fx.d), ExecutionState::Active);
     }
 
     fn fault_reset_adapter_then_call_sees_removal() {
         let fx = fixture();
         fx.sim.inject_fault(Fault::new(FaultCall::Lock, FaultAction::ResetAdapter)).unwrap();
-        fails(fx.lock_entire(fx.d, fx.a, no_flags()), Error::DeviceRemoved, REMOVED);
+        fails(fx.lock_entire(fx.d, fx.a, no_flags()), ErrorKind::DeviceRemoved, REMOVED);
         assert_eq!(fx.state(fx.d), ExecutionState::Reset);
         assert_eq!(fx.state(fx.dev_e), ExecutionState::Reset);
         assert_eq!(fx.n(fx.a), 0);
@@ -109,7 +109,7 @@ rows!(
         fx.sim.inject_fault(Fault::new(FaultCall::Lock2, FaultAction::RemoveDevice)).unwrap();
         fx.sim.inject_fault(Fault::new(FaultCall::Lock2, return_status(NtStatus::UNSUCCESSFUL))).unwrap();
         fx.unchanged_by(|| {
-            fails(fx.sim.lock2(fx.d, fx.a), Error::Injected(NtStatus::UNSUCCESSFUL), NtStatus::UNSUCCESSFUL)
+            fails(fx.sim.lock2(fx.d, fx.a), Error::injected(NtStatus::UNSUCCESSFUL), NtStatus::UNSUCCESSFUL)
         });
         assert_eq!(fx.state(fx.d), ExecutionState::Active);
     }
@@ -146,7 +146,7 @@ rows!(
         let second = fixture();
         first.sim.inject_fault(Fault::new(FaultCall::Lock2, return_status(BUSY))).unwrap();
         second.sim.lock2(second.d, second.a).unwrap();
-        fails(first.sim.lock2(first.d, first.a), Error::Injected(BUSY), BUSY);
+        fails(first.sim.lock2(first.d, first.a), Error::injected(BUSY), BUSY);
     }
 
     fn fault_clear_disarms_every_fault() {

@@ -24,7 +24,7 @@ rows!(
         let g2 = fx.sim.lock2_guard(fx.d, fx.a).unwrap();
         assert_eq!(fx.n(fx.a), 2);
         fx.remove(fx.d);
-        fails(LockGuard::unlock(g1), Error::DeviceRemoved, REMOVED);
+        fails(LockGuard::unlock(g1), ErrorKind::DeviceRemoved, REMOVED);
         drop(g2); // must not panic
         assert_eq!(fx.n(fx.a), 0);
         assert_eq!(fx.state(fx.d), ExecutionState::Hung);

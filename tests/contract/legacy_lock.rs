@@ -14,7 +14,7 @@ rows!(
         let fx = fixture();
         fx.unchanged_by(|| {
             for bits in [0x800, 0x1000, 0x8000_0000, 0xFFFF_F800] {
-                invalid_parameter(fx.lock_entire(fx.d, fx.a, LockFlags(bits)));
+                invalid_parameter(fx.lock_entire(fx.d, fx.a, LockFlags::from_bits_retain(bits)));
             }
         });
     }
@@ -28,7 +28,7 @@ rows!(
         let fx = fixture();
         fx.remove(fx.d);
         fx.unchanged_by(|| {
-            invalid_parameter(fx.lock_entire(fx.d, fx.a, LockFlags(0x800)));
+            invalid_parameter(fx.lock_entire(fx.d, fx.a, LockFlags::from_bits_retain(0x800)));
             invalid_parameter(fx.lock_entire(fx.d, fx.a, LockFlags::READ_ONLY | LockFlags::WRITE_ONLY));
         });
     }
@@ -42,7 +42,7 @@ rows!(
     fn lock_removed_device_is_device_removed() {
         let fx = fixture();
         fx.remove(fx.d);
-        fx.unchanged_by(|| fails(fx.lock_entire(fx.d, fx.a, no_flags()), Error::DeviceRemoved, REMOVED));
+        fx.unchanged_by(|| fails(fx.lock_entire(fx.d, fx.a, no_flags()), ErrorKind::DeviceRemoved, REMOVED));
     }
 
     fn lock_removed_device_beats_bad_allocation() {
@@ -51,7 +51,7 @@ rows!(
         fx.remove(fx.d);
         fx.unchanged_by(|| {
             for alloc in [x, fx.e, fx.h] {
-                fails(fx.sim.lock(fx.d, alloc, no_flags(), Pages::List(&[99])), Error::DeviceRemoved, REMOVED);
+                fails(fx.sim.lock(fx.d, alloc, no_flags(), Pages::List(&[99])), ErrorKind::DeviceRemoved, REMOVED);
             }
         });
     }
@@ -64,18 +64,18 @@ rows!(
 
     fn lock_allocation_of_other_device_is_invalid_parameter() {
         let fx = fixture();
-        fx.unchanged_by(|| fails(fx.lock_entire(fx.d, fx.e, no_flags()), Error::WrongDevice, INVALID));
+        fx.unchanged_by(|| fails(fx.lock_entire(fx.d, fx.e, no_flags()), ErrorKind::WrongDevice, INVALID));
     }
 
     fn lock_not_cpu_visible_is_invalid_parameter() {
         let fx = fixture();
-        fx.unchanged_by(|| fails(fx.lock_entire(fx.d, fx.h, no_flags()), Error::NotCpuVisible, INVALID));
+        fx.unchanged_by(|| fails(fx.lock_entire(fx.d, fx.h, no_flags()), ErrorKind::NotCpuVisible, INVALID));
     }
 
     fn lock_not_cpu_visible_beats_bad_pages() {
         let fx = fixture();
         fx.unchanged_by(|| {
-            fails(fx.sim.lock(fx.d, fx.h, no_flags(), Pages::List(&[99])), Error::NotCpuVisible, INVALID)
+            fails(fx.sim.lock(fx.d, fx.h, no_flags(), Pages::List(&[99])), ErrorKind::NotCpuVisible, INVALID)
         });
     }
 
@@ -134,7 +134,7 @@ rows!(
     fn lock_busy_donot_wait_is_allocation_busy() {
         let fx = fixture();
         fx.sim.submit(fx.d, &[fx.a]).unwrap();
-        fx.unchanged_by(|| fails(fx.lock_entire(fx.d, fx.a, LockFlags::DONOT_WAIT), Error::AllocationBusy, BUSY));
+        fx.unchanged_by(|| fails(fx.lock_entire(fx.d, fx.a, LockFlags::DONOT_WAIT), ErrorKind::AllocationBusy, BUSY));
     }
 
     fn lock_busy_ignore_sync_maps_without_waiting() {
@@ -179,7 +179,7 @@ rows!(
             fx.remove(fx.d);
             waiter.join().unwrap()
         });
-        fails(result, Error::DeviceRemoved, REMOVED);
+        fails(result, ErrorKind::DeviceRemoved, REMOVED);
         assert!(start.elapsed() < LONG_WAIT / 2, "woken by the removal, not by the timeout");
         assert_eq!((fx.n(fx.a), fx.busy(fx.a)), (0, false));
     }
@@ -189,7 +189,7 @@ rows!(
         fx.sim.submit(fx.d, &[fx.a]).unwrap();
         fx.unchanged_by(|| {
             let start = Instant::now();
-            fails(fx.lock_entire(fx.d, fx.a, no_flags()), Error::AllocationBusy, BUSY);
+            fails(fx.lock_entire(fx.d, fx.a, no_flags()), ErrorKind::AllocationBusy, BUSY);
             assert!(start.elapsed() >= SHORT_WAIT, "returned after {:?}", start.elapsed());
         });
         assert!(fx.busy(fx.a));
@@ -200,7 +200,7 @@ rows!(
         let fx = fixture_with(SimConfig::default().busy_policy(BusyPolicy::Ignore).wait_timeout(SHORT_WAIT));
         fx.sim.submit(fx.d, &[fx.a]).unwrap();
         let start = Instant::now();
-        fails(fx.lock_entire(fx.d, fx.a, no_flags()), Error::AllocationBusy, BUSY);
+        fails(fx.lock_entire(fx.d, fx.a, no_flags()), ErrorKind::AllocationBusy, BUSY);
         assert!(start.elapsed() >= SHORT_WAIT);
         assert_eq!(fx.n(fx.a), 0);
 
@@ -208,7 +208,7 @@ rows!(
         let fx = fixture_with(SimConfig::default().busy_policy(BusyPolicy::Wait).wait_timeout(LONG_WAIT));
         fx.sim.submit(fx.d, &[fx.a]).unwrap();
         let start = Instant::now();
-        fails(fx.lock_entire(fx.d, fx.a, LockFlags::DONOT_WAIT), Error::AllocationBusy, BUSY);
+        fails(fx.lock_entire(fx.d, fx.a, LockFlags::DONOT_WAIT), ErrorKind::AllocationBusy, BUSY);
         assert!(start.elapsed() < LONG_WAIT / 2);
         assert_eq!(fx.n(fx.a), 0);
 
@@ -223,7 +223,7 @@ rows!(
         let fx = fixture_with(SimConfig::default().max_lock_references(1));
         fx.lock_entire(fx.d, fx.a, no_flags()).unwrap();
         fx.sim.submit(fx.d, &[fx.a]).unwrap();
-        fx.unchanged_by(|| fails(fx.lock_entire(fx.d, fx.a, LockFlags::DONOT_WAIT), Error::AllocationBusy, BUSY));
+        fx.unchanged_by(|| fails(fx.lock_entire(fx.d, fx.a, LockFlags::DONOT_WAIT), ErrorKind::AllocationBusy, BUSY));
         assert_eq!(fx.n(fx.a), 1);
     }
 
@@ -231,7 +231,7 @@ rows!(
         let fx = fixture_with(SimConfig::default().max_lock_references(2));
         fx.lock_entire(fx.d, fx.a, no_flags()).unwrap();
         fx.sim.lock(fx.d, fx.a, no_flags(), Pages::List(&[1])).unwrap();
-        fx.unchanged_by(|| fails(fx.lock_entire(fx.d, fx.a, no_flags()), Error::TooManyReferences, TOO_MANY));
+        fx.unchanged_by(|| fails(fx.lock_entire(fx.d, fx.a, no_flags()), ErrorKind::TooManyReferences, TOO_MANY));
         assert_eq!(fx.n(fx.a), 2);
     }
 
@@ -240,8 +240,8 @@ rows!(
         fx.sim.lock2(fx.d, fx.a).unwrap();
         fx.lock_entire(fx.d, fx.a, no_flags()).unwrap();
         assert_eq!(fx.n(fx.a), 2);
-        fails(fx.sim.lock2(fx.d, fx.a), Error::TooManyReferences, TOO_MANY);
-        fails(fx.lock_entire(fx.d, fx.a, no_flags()), Error::TooManyReferences, TOO_MANY);
+        fails(fx.sim.lock2(fx.d, fx.a), ErrorKind::TooManyReferences, TOO_MANY);
+        fails(fx.lock_entire(fx.d, fx.a, no_flags()), ErrorKind::TooManyReferences, TOO_MANY);
         assert_eq!(fx.n(fx.a), 2);
     }
 );

@@ -32,7 +32,7 @@ rows!(
         let fx = fixture();
         fx.lock_entire(fx.d, fx.a, no_flags()).unwrap();
         fx.remove(fx.d);
-        fx.unchanged_by(|| fails(fx.sim.unlock(fx.d, &[fx.a]), Error::DeviceRemoved, REMOVED));
+        fx.unchanged_by(|| fails(fx.sim.unlock(fx.d, &[fx.a]), ErrorKind::DeviceRemoved, REMOVED));
         assert_eq!(fx.n(fx.a), 0);
     }
 
@@ -41,8 +41,8 @@ rows!(
         let x = fx.stale_allocation();
         fx.remove(fx.d);
         fx.unchanged_by(|| {
-            fails(fx.sim.unlock(fx.d, &[x]), Error::DeviceRemoved, REMOVED);
-            fails(fx.sim.unlock(fx.d, &[fx.e]), Error::DeviceRemoved, REMOVED);
+            fails(fx.sim.unlock(fx.d, &[x]), ErrorKind::DeviceRemoved, REMOVED);
+            fails(fx.sim.unlock(fx.d, &[fx.e]), ErrorKind::DeviceRemoved, REMOVED);
         });
     }
 
@@ -61,7 +61,7 @@ rows!(
         let fx = fixture();
         fx.lock_entire(fx.d, fx.a, no_flags()).unwrap();
         fx.lock_entire(fx.dev_e, fx.e, no_flags()).unwrap();
-        fx.unchanged_by(|| fails(fx.sim.unlock(fx.d, &[fx.a, fx.e]), Error::WrongDevice, INVALID));
+        fx.unchanged_by(|| fails(fx.sim.unlock(fx.d, &[fx.a, fx.e]), ErrorKind::WrongDevice, INVALID));
         assert_eq!((fx.n(fx.a), fx.n(fx.e)), (1, 1));
     }
 
@@ -69,7 +69,7 @@ rows!(
         let fx = fixture();
         fx.lock_entire(fx.d, fx.a, no_flags()).unwrap();
         fx.lock_entire(fx.d, fx.b, no_flags()).unwrap();
-        fx.unchanged_by(|| fails(fx.sim.unlock(fx.d, &[fx.b, fx.a, fx.a]), Error::NotLocked, INVALID));
+        fx.unchanged_by(|| fails(fx.sim.unlock(fx.d, &[fx.b, fx.a, fx.a]), ErrorKind::NotLocked, INVALID));
         assert_eq!((fx.n(fx.a), fx.n(fx.b)), (1, 1));
     }
 

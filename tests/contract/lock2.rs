@@ -16,7 +16,7 @@ rows!(
     fn lock2_removed_device_is_device_removed() {
         let fx = fixture();
         fx.remove(fx.d);
-        fx.unchanged_by(|| fails(fx.sim.lock2(fx.d, fx.a), Error::DeviceRemoved, REMOVED));
+        fx.unchanged_by(|| fails(fx.sim.lock2(fx.d, fx.a), ErrorKind::DeviceRemoved, REMOVED));
     }
 
     fn lock2_removed_device_beats_bad_allocation() {
@@ -24,10 +24,10 @@ rows!(
         let x = fx.stale_allocation();
         fx.remove(fx.d);
         fx.unchanged_by(|| {
-            fails(fx.sim.lock2(fx.d, x), Error::DeviceRemoved, REMOVED);
-            fails(fx.sim.lock2(fx.d, fx.e), Error::DeviceRemoved, REMOVED);
+            fails(fx.sim.lock2(fx.d, x), ErrorKind::DeviceRemoved, REMOVED);
+            fails(fx.sim.lock2(fx.d, fx.e), ErrorKind::DeviceRemoved, REMOVED);
             // It beats rule 5 as well.
-            fails(fx.sim.lock2(fx.d, fx.h), Error::DeviceRemoved, REMOVED);
+            fails(fx.sim.lock2(fx.d, fx.h), ErrorKind::DeviceRemoved, REMOVED);
         });
         assert_eq!(fx.n(fx.e), 0);
     }
@@ -40,7 +40,7 @@ rows!(
         assert_eq!(fx.n(fx.a), 0);
         fx.unchanged_by(|| {
             for _ in 0..3 {
-                fails(fx.sim.lock2(fx.d, fx.a), Error::DeviceRemoved, REMOVED);
+                fails(fx.sim.lock2(fx.d, fx.a), ErrorKind::DeviceRemoved, REMOVED);
             }
         });
     }
@@ -53,18 +53,18 @@ rows!(
 
     fn lock2_allocation_of_other_device_is_invalid_parameter() {
         let fx = fixture();
-        fx.unchanged_by(|| fails(fx.sim.lock2(fx.d, fx.e), Error::WrongDevice, INVALID));
+        fx.unchanged_by(|| fails(fx.sim.lock2(fx.d, fx.e), ErrorKind::WrongDevice, INVALID));
     }
 
     fn lock2_not_cpu_visible_is_invalid_parameter() {
         let fx = fixture();
-        fx.unchanged_by(|| fails(fx.sim.lock2(fx.d, fx.h), Error::NotCpuVisible, INVALID));
+        fx.unchanged_by(|| fails(fx.sim.lock2(fx.d, fx.h), ErrorKind::NotCpuVisible, INVALID));
     }
 
     fn lock2_not_cpu_visible_beats_busy() {
         let fx = fixture();
         fx.sim.submit(fx.d, &[fx.h]).unwrap();
-        fx.unchanged_by(|| fails(fx.sim.lock2(fx.d, fx.h), Error::NotCpuVisible, INVALID));
+        fx.unchanged_by(|| fails(fx.sim.lock2(fx.d, fx.h), ErrorKind::NotCpuVisible, INVALID));
         assert!(fx.busy(fx.h));
     }
 
@@ -73,7 +73,7 @@ rows!(
         fx.sim.lock2(fx.d, fx.a).unwrap();
         fx.sim.lock2(fx.d, fx.a).unwrap();
         fx.sim.submit(fx.d, &[fx.a]).unwrap();
-        fx.unchanged_by(|| fails(fx.sim.lock2(fx.d, fx.a), Error::AllocationBusy, BUSY));
+        fx.unchanged_by(|| fails(fx.sim.lock2(fx.d, fx.a), ErrorKind::AllocationBusy, BUSY));
         assert_eq!((fx.n(fx.a), fx.busy(fx.a)), (2, true));
     }
 
@@ -81,7 +81,7 @@ rows!(
         let fx = fixture_with(SimConfig::default().max_lock_references(2));
         fx.sim.lock2(fx.d, fx.a).unwrap();
         fx.sim.lock2(fx.d, fx.a).unwrap();
-        fx.unchanged_by(|| fails(fx.sim.lock2(fx.d, fx.a), Error::TooManyReferences, TOO_MANY));
+        fx.unchanged_by(|| fails(fx.sim.lock2(fx.d, fx.a), ErrorKind::TooManyReferences, TOO_MANY));
         assert_eq!(fx.n(fx.a), 2);
     }
 
@@ -126,7 +126,7 @@ rows!(
         for _ in 0..1024 {
             fx.sim.lock2(fx.d, fx.a).unwrap();
         }
-        fx.unchanged_by(|| fails(fx.sim.lock2(fx.d, fx.a), Error::TooManyReferences, TOO_MANY));
+        fx.unchanged_by(|| fails(fx.sim.lock2(fx.d, fx.a), ErrorKind::TooManyReferences, TOO_MANY));
         fx.sim.lock2(fx.d, fx.b).unwrap();
         assert_eq!((fx.n(fx.a), fx.n(fx.b)), (1024, 1));
     }

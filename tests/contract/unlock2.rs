@@ -19,7 +19,7 @@ rows!(
         let fx = fixture();
         fx.sim.lock2(fx.d, fx.a).unwrap();
         fx.remove(fx.d);
-        fx.unchanged_by(|| fails(fx.sim.unlock2(fx.d, fx.a), Error::DeviceRemoved, REMOVED));
+        fx.unchanged_by(|| fails(fx.sim.unlock2(fx.d, fx.a), ErrorKind::DeviceRemoved, REMOVED));
         assert_eq!(fx.n(fx.a), 0);
     }
 
@@ -29,8 +29,8 @@ rows!(
         fx.sim.lock2(fx.dev_e, fx.e).unwrap();
         fx.remove(fx.d);
         fx.unchanged_by(|| {
-            fails(fx.sim.unlock2(fx.d, x), Error::DeviceRemoved, REMOVED);
-            fails(fx.sim.unlock2(fx.d, fx.e), Error::DeviceRemoved, REMOVED);
+            fails(fx.sim.unlock2(fx.d, x), ErrorKind::DeviceRemoved, REMOVED);
+            fails(fx.sim.unlock2(fx.d, fx.e), ErrorKind::DeviceRemoved, REMOVED);
         });
         assert_eq!(fx.n(fx.e), 1);
     }
@@ -44,13 +44,13 @@ rows!(
     fn unlock2_allocation_of_other_device_is_invalid_parameter() {
         let fx = fixture();
         fx.sim.lock2(fx.dev_e, fx.e).unwrap();
-        fx.unchanged_by(|| fails(fx.sim.unlock2(fx.d, fx.e), Error::WrongDevice, INVALID));
+        fx.unchanged_by(|| fails(fx.sim.unlock2(fx.d, fx.e), ErrorKind::WrongDevice, INVALID));
         assert_eq!(fx.n(fx.e), 1);
     }
 
     fn unlock2_not_locked_is_invalid_parameter() {
         let fx = fixture();
-        fx.unchanged_by(|| fails(fx.sim.unlock2(fx.d, fx.a), Error::NotLocked, INVALID));
+        fx.unchanged_by(|| fails(fx.sim.unlock2(fx.d, fx.a), ErrorKind::NotLocked, INVALID));
         assert_eq!(fx.n(fx.a), 0);
     }
 

@@ -72,7 +72,7 @@ rows!(
         let x = fx.stale_allocation();
         fx.unchanged_by(|| {
             fails(fx.sim.submit(fx.d, &[fx.a, x]), STALE_ALLOCATION, INVALID);
-            fails(fx.sim.submit(fx.d, &[fx.a, fx.e]), Error::WrongDevice, INVALID);
+            fails(fx.sim.submit(fx.d, &[fx.a, fx.e]), ErrorKind::WrongDevice, INVALID);
         });
         assert!(!fx.busy(fx.a));
         assert_eq!(fx.sim.submit(fx.d, &[fx.a]).unwrap(), 1, "no fence was used up");
@@ -81,7 +81,7 @@ rows!(
     fn submit_on_removed_device_is_device_removed() {
         let fx = fixture();
         fx.remove(fx.d);
-        fx.unchanged_by(|| fails(fx.sim.submit(fx.d, &[fx.a]), Error::DeviceRemoved, REMOVED));
+        fx.unchanged_by(|| fails(fx.sim.submit(fx.d, &[fx.a]), ErrorKind::DeviceRemoved, REMOVED));
         assert_eq!(fx.sim.last_fence(fx.d).unwrap(), 0);
     }
 
@@ -90,8 +90,8 @@ rows!(
         fx.sim.submit(fx.d, &[fx.a]).unwrap();
         fx.remove(fx.d);
         fx.unchanged_by(|| {
-            fails(fx.sim.complete_fence(fx.d, 1), Error::DeviceRemoved, REMOVED);
-            fails(fx.sim.complete_fence(fx.d, 0), Error::DeviceRemoved, REMOVED);
+            fails(fx.sim.complete_fence(fx.d, 1), ErrorKind::DeviceRemoved, REMOVED);
+            fails(fx.sim.complete_fence(fx.d, 0), ErrorKind::DeviceRemoved, REMOVED);
         });
     }
 

@@ -58,7 +58,7 @@ impl Harness {
             .wait_timeout(Duration::from_millis(1))
             .adapter_memory(p.budget_pages * u64::from(p.page_size));
         let sim = Simulator::new(config).map_err(|e| TestCaseError::fail(format!("{e}")))?;
-        let adapters: Vec<AdapterHandle> = sim.enum_adapters(16).unwrap().iter().map(|a| a.handle).collect();
+        let adapters: Vec<AdapterHandle> = sim.enum_adapters().unwrap().iter().map(|a| a.handle).collect();
         prop_assert_eq!(adapters.len(), ADAPTERS);
         let mut h = Harness { sim, adapters, model: Model::new(p) };
         for adapter in [0, 0, 1] {
@@ -205,7 +205,7 @@ impl Harness {
                     None => Pages::Entire,
                     Some(l) => Pages::List(l),
                 };
-                let got = sim.lock(dh(d), ah(a), LockFlags(*flags), engine_pages);
+                let got = sim.lock(dh(d), ah(a), LockFlags::from_bits_retain(*flags), engine_pages);
                 prop_assert_eq!(status_of(&got), status(&expected), "{:?} pages {:?}", op, list);
                 if let (Ok(mapping), Ok(offset)) = (got, expected) {
                     Self::check_mapping(&mut self.model, a, offset, mapping)?;

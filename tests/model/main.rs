@@ -91,7 +91,7 @@ proptest! {
         prop_assert_eq!(DeviceHandle::from_raw(raw).is_some(), shape);
         prop_assert_eq!(AdapterHandle::from_raw(raw).is_some(), shape);
         let sim = Simulator::new(SimConfig::default()).unwrap();
-        let adapter = sim.enum_adapters(1).unwrap()[0].handle;
+        let adapter = sim.enum_adapters().unwrap()[0].handle;
         let device = sim.create_device(adapter).unwrap();
         let real = sim.create_allocation(device, AllocationDesc::new(4096)).unwrap();
         let garbage = ah(shaped(raw));
