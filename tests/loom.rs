@@ -12,7 +12,7 @@
 use loom::sync::Arc;
 use loom::thread;
 
-use d3dkmt_sim::{AllocationDesc, Error, ErrorKind, ExecutionState, SimConfig, Simulator};
+use d3dkmt_sim::{AllocationDesc, ErrorKind, ExecutionState, SimConfig, Simulator};
 
 /// Lock2 racing `remove_device` (the contract's rule 3 and the removal
 /// rules): whatever the interleaving, the Lock2 either took its reference
@@ -41,7 +41,7 @@ fn lock2_racing_remove_device() {
         }
         assert_eq!(sim.device_state(device), Ok(ExecutionState::Hung));
         assert_eq!(sim.query_allocation(device, alloc).unwrap().lock_count, 0, "removal drops every lock");
-        assert_eq!(sim.lock2(device, alloc), Err(ErrorKind::DeviceRemoved));
-        assert_eq!(sim.unlock2(device, alloc), Err(ErrorKind::DeviceRemoved));
+        assert_eq!(sim.lock2(device, alloc).unwrap_err(), ErrorKind::DeviceRemoved);
+        assert_eq!(sim.unlock2(device, alloc).unwrap_err(), ErrorKind::DeviceRemoved);
     });
 }
