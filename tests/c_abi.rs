@@ -551,6 +551,31 @@ fn c_conformance_suite_passes_against_the_static_library() {
     conformance(Link::Static);
 }
 
+/// The conformance suite under valgrind's memcheck, against the static
+/// library (so the Rust code is checked too): no invalid read or write, no
+/// use of uninitialised memory, no definite leak. Ignored by `cargo test`
+/// (it needs valgrind); `.ci/run` runs it
+/// (`cargo test --test c_abi -- --ignored memcheck`). One test is left
+/// out: it reserves 1 TiB of address space, more than valgrind gives a
+/// program.
+#[test]
+#[ignore = "needs valgrind; .ci/run runs it"]
+fn c_conformance_suite_is_memcheck_clean() {
+    let dir = scratch("memcheck");
+    let exe = build_c(&["tests/c/conformance.c"], &dir.join("conformance"), Link::Static);
+    let out = c_program_via("valgrind".as_ref())
+        .args(["--tool=memcheck", "--error-exitcode=99", "--leak-check=full", "--errors-for-leak-kinds=definite"])
+        .args(["--track-origins=yes", "--fair-sched=yes", "-q"])
+        .arg(&exe)
+        .arg("-lazy_commit_1tib")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run valgrind (is it installed?): {e}"));
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "memcheck found errors ({}):\n{stderr}\n{stdout}", out.status);
+    let last = stdout.lines().rev().find(|l| l.contains(" passed, ")).expect("a summary line");
+    assert!(last.ends_with(" 0 failed"), "summary: {last}");
+}
+
 /// Builds and runs a C test program (the conformance suite, or one of the
 /// smaller ones sharing `tests/c/check.h`): it exits 0 and its summary line
 /// says every check passed.
