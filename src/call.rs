@@ -72,6 +72,12 @@ pub enum CallId {
 
 impl CallId {
     /// Whether the call names a device (so a fault can remove it).
+    ///
+    /// ```
+    /// use d3dkmt_sim::CallId;
+    /// assert!(CallId::Lock2.names_device());
+    /// assert!(!CallId::CreateDevice.names_device(), "it names an adapter");
+    /// ```
     pub const fn names_device(self) -> bool {
         matches!(
             self,
@@ -95,12 +101,24 @@ impl CallId {
 
     /// Whether a fault may aim at the call (every entry point but the
     /// queries without a thunk and the fault calls themselves).
+    ///
+    /// ```
+    /// use d3dkmt_sim::CallId;
+    /// assert!(CallId::Unlock2.can_fault());
+    /// assert!(!CallId::Query.can_fault() && !CallId::InjectFault.can_fault());
+    /// ```
     pub const fn can_fault(self) -> bool {
         !matches!(self, CallId::Query | CallId::InjectFault)
     }
 
     /// Whether the call names an adapter handle (so a fault can reset the
     /// adapter through it).
+    ///
+    /// ```
+    /// use d3dkmt_sim::CallId;
+    /// assert!(CallId::CreateDevice.names_adapter());
+    /// assert!(!CallId::Lock2.names_adapter());
+    /// ```
     pub const fn names_adapter(self) -> bool {
         matches!(
             self,

@@ -49,6 +49,13 @@ pub enum ExecutionState {
 
 impl ExecutionState {
     /// The state of a `D3DKMT_DEVICEEXECUTION_STATE` value (1..=7).
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// assert_eq!(ExecutionState::from_raw(1), Some(ExecutionState::Active));
+    /// assert_eq!(ExecutionState::from_raw(0), None);
+    /// assert_eq!(ExecutionState::from_raw(8), None);
+    /// ```
     pub const fn from_raw(raw: u32) -> Option<Self> {
         Some(match raw {
             1 => ExecutionState::Active,
@@ -63,12 +70,28 @@ impl ExecutionState {
     }
 
     /// The `D3DKMT_DEVICEEXECUTION_STATE` value.
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// assert_eq!(ExecutionState::Active.to_raw(), 1);
+    /// assert_eq!(ExecutionState::ErrorDmaPageFault.to_raw(), 7);
+    /// ```
     pub const fn to_raw(self) -> u32 {
         self as i32 as u32
     }
 
     /// Whether a device can be removed for this reason (every state but
     /// `Active`).
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// assert!(!ExecutionState::Active.is_removal_reason());
+    /// assert!(sim.remove_device(device, ExecutionState::Active).is_err());
+    /// sim.remove_device(device, ExecutionState::Stopped)?;
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub const fn is_removal_reason(self) -> bool {
         !matches!(self, ExecutionState::Active)
     }
@@ -113,26 +136,70 @@ impl Default for ContextDesc {
 
 impl ContextDesc {
     /// Sets [`ContextDesc::node`].
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// assert_eq!(ContextDesc::default().node(1).node, 1);
+    /// let err = sim.create_context(device, &ContextDesc::default().node(1)).unwrap_err();
+    /// assert_eq!(err.status(), NtStatus::INVALID_PARAMETER, "the default adapter has one node");
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub fn node(mut self, node: u32) -> Self {
         self.node = node;
         self
     }
     /// Sets [`ContextDesc::engine_affinity`].
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// let context = sim.create_context(device, &ContextDesc::default().engine_affinity(0))?;
+    /// assert_eq!(sim.context_info(context)?.desc.engine_affinity, 0);
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub fn engine_affinity(mut self, mask: u32) -> Self {
         self.engine_affinity = mask;
         self
     }
     /// Sets [`ContextDesc::flags`].
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// let hw_queue = ContextDesc::default().flags(d3dkmt_sim::CONTEXT_FLAG_HW_QUEUE_SUPPORTED);
+    /// let err = sim.create_context(device, &hw_queue).unwrap_err();
+    /// assert_eq!(err.status(), NtStatus::INVALID_PARAMETER, "no hardware scheduling by default");
+    /// assert!(sim.create_context(device, &ContextDesc::default().flags(0x8000_0000)).is_err(), "an unknown bit");
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub fn flags(mut self, flags: u32) -> Self {
         self.flags = flags;
         self
     }
     /// Sets [`ContextDesc::client_hint`].
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// assert_eq!(ContextDesc::default().client_hint(-1).client_hint, -1);
+    /// ```
     pub fn client_hint(mut self, hint: i32) -> Self {
         self.client_hint = hint;
         self
     }
     /// Sets [`ContextDesc::private_data`].
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// let context = sim.create_context(device, &ContextDesc::default().private_data(&[1, 2, 3]))?;
+    /// assert_eq!(sim.context_info(context)?.desc.private_data, [1, 2, 3]);
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub fn private_data(mut self, data: &[u8]) -> Self {
         self.private_data = data.to_vec();
         self

@@ -42,21 +42,47 @@ impl CreateFlags {
     pub const STANDARD_ALLOCATION: CreateFlags = CreateFlags(0x1_0000);
 
     /// The flags of a raw `D3DKMT_CREATEALLOCATIONFLAGS` value.
+    ///
+    /// ```
+    /// use d3dkmt_sim::CreateFlags;
+    /// assert_eq!(CreateFlags::from_bits(0x20), CreateFlags::EXISTING_SYS_MEM);
+    /// assert_eq!(CreateFlags::from_bits(0x8000_0000).bits(), 0x8000_0000, "unnamed bits are kept");
+    /// ```
     pub const fn from_bits(bits: u32) -> Self {
         CreateFlags(bits)
     }
 
     /// The raw value.
+    ///
+    /// ```
+    /// use d3dkmt_sim::CreateFlags;
+    /// assert_eq!(CreateFlags::STANDARD_ALLOCATION.bits(), 0x1_0000);
+    /// assert_eq!(CreateFlags::default().bits(), 0);
+    /// ```
     pub const fn bits(self) -> u32 {
         self.0
     }
 
     /// Whether every bit of `other` is set.
+    ///
+    /// ```
+    /// use d3dkmt_sim::CreateFlags;
+    /// let flags = CreateFlags::CREATE_RESOURCE | CreateFlags::CREATE_SHARED;
+    /// assert!(flags.contains(CreateFlags::CREATE_SHARED));
+    /// assert!(!CreateFlags::CREATE_SHARED.contains(flags), "every bit, not one");
+    /// ```
     pub const fn contains(self, other: CreateFlags) -> bool {
         self.0 & other.0 == other.0
     }
 
     /// Whether any bit of `other` is set.
+    ///
+    /// ```
+    /// use d3dkmt_sim::CreateFlags;
+    /// let flags = CreateFlags::CREATE_RESOURCE | CreateFlags::CREATE_SHARED;
+    /// assert!(CreateFlags::CREATE_SHARED.intersects(flags), "one bit is enough");
+    /// assert!(!flags.intersects(CreateFlags::EXISTING_SYS_MEM));
+    /// ```
     pub const fn intersects(self, other: CreateFlags) -> bool {
         self.0 & other.0 != 0
     }
@@ -140,17 +166,41 @@ pub struct DriverAllocation {
 
 impl DriverAllocation {
     /// A CPU-visible allocation of `size` bytes in video memory.
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// use d3dkmt_sim::DriverAllocation;
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// sim.set_driver_model(|_: &d3dkmt_sim::DriverRequest<'_>| Ok(DriverAllocation::new(100)))?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// let made = sim.create_allocations_from(device, &d3dkmt_sim::CreateRequest::new().allocation(d3dkmt_sim::RawAllocation::new(b"")))?;
+    /// let info = sim.query_allocation(device, made[0])?;
+    /// assert_eq!((info.size, info.cpu_visible), (4096, true), "a page, CPU-visible");
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub const fn new(size: u64) -> Self {
         DriverAllocation { size, cpu_visible: true, placement: Placement::Video }
     }
 
     /// The same, not CPU-visible.
+    ///
+    /// ```
+    /// use d3dkmt_sim::DriverAllocation;
+    /// assert!(DriverAllocation::new(4096).cpu_visible);
+    /// assert!(!DriverAllocation::new(4096).not_cpu_visible().cpu_visible);
+    /// ```
     pub const fn not_cpu_visible(mut self) -> Self {
         self.cpu_visible = false;
         self
     }
 
     /// The same, placed at `placement`.
+    ///
+    /// ```
+    /// use d3dkmt_sim::{DriverAllocation, Placement};
+    /// assert_eq!(DriverAllocation::new(4096).placement, Placement::Video);
+    /// assert_eq!(DriverAllocation::new(4096).placement(Placement::System).placement, Placement::System);
+    /// ```
     pub const fn placement(mut self, placement: Placement) -> Self {
         self.placement = placement;
         self
@@ -191,9 +241,20 @@ impl DriverAllocation {
 pub trait DriverModel: Send + Sync {
     /// Interprets one allocation of a create call.
     ///
+    /// ```
+    /// use d3dkmt_sim::*;
+    /// struct Refuses;
+    /// impl DriverModel for Refuses {
+    ///     fn interpret(&self, _: &DriverRequest<'_>) -> Result<DriverAllocation> {
+    ///         Err(ErrorKind::Driver(NtStatus::NOT_SUPPORTED).into())
+    ///     }
+    /// }
+    /// assert_eq!(Refuses.interpret(&DescModel::request(b"")).unwrap_err().status(), NtStatus::NOT_SUPPORTED);
+    /// ```
+    ///
     /// # Errors
     ///
-    /// Any [`Error`] fails the create call with its status and creates
+    /// Any [`Error`](crate::Error) fails the create call with its status and creates
     /// nothing; [`ErrorKind::Driver`] carries a status of the model's choosing.
     fn interpret(&self, request: &DriverRequest<'_>) -> Result<DriverAllocation>;
 }
@@ -236,6 +297,13 @@ impl DescModel {
 
     /// A request of allocation 0 with `private_data` and nothing else (to
     /// try a model by hand).
+    ///
+    /// ```
+    /// use d3dkmt_sim::DescModel;
+    /// let request = DescModel::request(b"bytes");
+    /// assert_eq!((request.private_data, request.index), (&b"bytes"[..], 0));
+    /// assert!(request.resource_data.is_empty() && !request.has_system_memory);
+    /// ```
     pub const fn request(private_data: &[u8]) -> DriverRequest<'_> {
         DriverRequest {
             resource_data: &[],

@@ -64,16 +64,44 @@ impl<'a> LockGuard<'a> {
     }
 
     /// The mapping Lock2 returned.
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// let alloc = sim.create_allocation(device, AllocationDesc::new(4096))?;
+    /// let guard = sim.lock2_guard(device, alloc)?;
+    /// assert_eq!(guard.mapping(), sim.lock2(device, alloc)?, "a second lock maps the same memory");
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub fn mapping(&self) -> Mapping {
         self.locked.mapping
     }
 
     /// The device the lock was taken on.
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// let alloc = sim.create_allocation(device, AllocationDesc::new(4096))?;
+    /// assert_eq!(sim.lock2_guard(device, alloc)?.device(), device);
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub fn device(&self) -> DeviceHandle {
         self.device
     }
 
     /// The locked allocation.
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// let alloc = sim.create_allocation(device, AllocationDesc::new(4096))?;
+    /// assert_eq!(sim.lock2_guard(device, alloc)?.allocation(), alloc);
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub fn allocation(&self) -> AllocationHandle {
         self.allocation
     }
@@ -94,6 +122,15 @@ impl<'a> LockGuard<'a> {
     }
 
     /// Always false: allocations are never empty.
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// let alloc = sim.create_allocation(device, AllocationDesc::new(1))?;
+    /// assert!(!sim.lock2_guard(device, alloc)?.is_empty());
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.locked.mapping.is_empty()
     }
@@ -177,6 +214,19 @@ impl<'a> LockGuard<'a> {
 
     /// Copies `buf.len()` bytes from `offset` in the allocation.
     ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// let alloc = sim.create_allocation(device, AllocationDesc::new(4096))?;
+    /// let guard = sim.lock2_guard(device, alloc)?;
+    /// let mut buf = [0xFF; 4];
+    /// guard.read_at(0, &mut buf)?;
+    /// assert_eq!(buf, [0; 4], "new allocations are zeroed");
+    /// assert_eq!(guard.read_at(4094, &mut buf).unwrap_err().status(), NtStatus::INVALID_PARAMETER);
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
+    ///
     /// # Errors
     ///
     /// - an injected error when a fault armed for `CallId::Memory` fires;
@@ -189,6 +239,17 @@ impl<'a> LockGuard<'a> {
     }
 
     /// Copies `data` to `offset` in the allocation.
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// let alloc = sim.create_allocation(device, AllocationDesc::new(4096))?;
+    /// sim.lock2_guard(device, alloc)?.write_at(100, b"kept")?;
+    /// assert_eq!(sim.lock2_guard(device, alloc)?.read_array(100)?, *b"kept", "bytes outlive the lock");
+    /// assert!(sim.lock2_guard(device, alloc)?.write_at(4093, b"kept").is_err(), "past the end");
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     ///
     /// # Errors
     ///
@@ -203,6 +264,16 @@ impl<'a> LockGuard<'a> {
 
     /// Unlocks now and returns the Unlock2 status.
     ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// let alloc = sim.create_allocation(device, AllocationDesc::new(4096))?;
+    /// LockGuard::unlock(sim.lock2_guard(device, alloc)?)?;
+    /// assert_eq!(sim.unlock2(device, alloc).unwrap_err(), ErrorKind::NotLocked, "unlocked once, not twice");
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
+    ///
     /// # Errors
     ///
     /// The Unlock2 errors of [`crate::Simulator::unlock2`];
@@ -216,6 +287,17 @@ impl<'a> LockGuard<'a> {
 
     /// Gives up the guard without unlocking; the caller owes one
     /// [`crate::Simulator::unlock2`] for the returned pair.
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// let alloc = sim.create_allocation(device, AllocationDesc::new(4096))?;
+    /// let (d, a, mapping) = LockGuard::into_raw(sim.lock2_guard(device, alloc)?);
+    /// assert_eq!((d, a, mapping.len()), (device, alloc, 4096));
+    /// sim.unlock2(d, a)?; // still locked: the caller's unlock
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub fn into_raw(guard: Self) -> (DeviceHandle, AllocationHandle, Mapping) {
         let guard = core::mem::ManuallyDrop::new(guard);
         (guard.device, guard.allocation, guard.locked.mapping)

@@ -73,22 +73,46 @@ statuses! {
 
 impl NtStatus {
     /// Builds a status from its unsigned spelling (`0xC000_000D`).
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// assert_eq!(NtStatus::from_u32(0xC000_02B6), NtStatus::DEVICE_REMOVED);
+    /// assert_eq!(NtStatus::from_u32(0xC000_000D).0, -1_073_741_811);
+    /// ```
     pub const fn from_u32(value: u32) -> Self {
         NtStatus(value as i32)
     }
 
     /// The unsigned spelling of the status.
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// assert_eq!(NtStatus::GRAPHICS_ALLOCATION_BUSY.to_u32(), 0xC01E_0102);
+    /// ```
     pub const fn to_u32(self) -> u32 {
         self.0 as u32
     }
 
     /// `NT_SUCCESS`: true for every value `>= 0` (warnings and informational
     /// codes such as `STATUS_TIMEOUT` count as success).
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// assert!(NtStatus::SUCCESS.is_ok());
+    /// assert!(NtStatus::TIMEOUT.is_ok(), "an informational code is a success");
+    /// assert!(!NtStatus::INVALID_PARAMETER.is_ok());
+    /// ```
     pub const fn is_ok(self) -> bool {
         self.0 >= 0
     }
 
     /// The negation of [`NtStatus::is_ok`].
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// assert!(NtStatus::DEVICE_REMOVED.is_err());
+    /// assert!(!NtStatus::TIMEOUT.is_err());
+    /// ```
     pub const fn is_err(self) -> bool {
         self.0 < 0
     }

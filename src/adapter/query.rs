@@ -175,12 +175,30 @@ impl AdapterFilter {
     pub const ALL: AdapterFilter = AdapterFilter { compute_only: true, display_only: true };
 
     /// The same, listing compute-only adapters too.
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let config = SimConfig::default().adapters(2).adapter_profile(1, AdapterProfile::default().kind(AdapterKind::ComputeOnly));
+    /// let sim = Simulator::new(config)?;
+    /// assert_eq!(sim.enum_adapters3(AdapterFilter::default())?.len(), 1);
+    /// assert_eq!(sim.enum_adapters3(AdapterFilter::default().include_compute_only())?.len(), 2);
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub const fn include_compute_only(mut self) -> Self {
         self.compute_only = true;
         self
     }
 
     /// The same, listing display-only adapters too.
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let config = SimConfig::default().adapter_profile(0, AdapterProfile::default().kind(AdapterKind::DisplayOnly));
+    /// let sim = Simulator::new(config)?;
+    /// assert!(sim.enum_adapters3(AdapterFilter::default())?.is_empty());
+    /// assert_eq!(sim.enum_adapters3(AdapterFilter::default().include_display_only())?.len(), 1);
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub const fn include_display_only(mut self) -> Self {
         self.display_only = true;
         self

@@ -29,24 +29,62 @@ pub struct AllocationDesc {
 
 impl AllocationDesc {
     /// A CPU-visible allocation of `size` bytes backed by simulator memory.
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// let alloc = sim.create_allocation(device, AllocationDesc::new(5000))?;
+    /// assert_eq!(sim.query_allocation(device, alloc)?.size, 8192, "whole pages");
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub const fn new(size: u64) -> Self {
         AllocationDesc { size, cpu_visible: true, system_memory: None, placement: Placement::Video }
     }
 
     /// The same, placed at `placement` ([`Placement::System`] is outside the
     /// adapter budget).
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// use d3dkmt_sim::Placement;
+    /// let sim = Simulator::new(SimConfig::default().adapter_memory(1 << 20))?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// let big = AllocationDesc::new(4 << 20);
+    /// assert_eq!(sim.create_allocation(device, big).unwrap_err(), ErrorKind::NoVideoMemory);
+    /// assert!(sim.create_allocation(device, big.placement(Placement::System)).is_ok());
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub const fn placement(mut self, placement: Placement) -> Self {
         self.placement = placement;
         self
     }
 
     /// The same, not CPU-visible (locks fail with `STATUS_INVALID_PARAMETER`).
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// let alloc = sim.create_allocation(device, AllocationDesc::new(4096).not_cpu_visible())?;
+    /// assert_eq!(sim.lock2(device, alloc).unwrap_err().status(), NtStatus::INVALID_PARAMETER);
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub const fn not_cpu_visible(mut self) -> Self {
         self.cpu_visible = false;
         self
     }
 
     /// The same, backed by caller memory.
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// use d3dkmt_sim::SystemMemory;
+    /// let mut buf = [0u8; 16];
+    /// // SAFETY: the descriptor is never used to create an allocation.
+    /// let memory = unsafe { SystemMemory::new(buf.as_mut_ptr(), 16) };
+    /// assert_eq!(AllocationDesc::new(16).with_system_memory(memory).system_memory, Some(memory));
+    /// ```
     pub const fn with_system_memory(mut self, memory: SystemMemory) -> Self {
         self.system_memory = Some(memory);
         self

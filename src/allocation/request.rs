@@ -102,22 +102,47 @@ pub struct RawAllocation<'a> {
 
 impl<'a> RawAllocation<'a> {
     /// An allocation with this private driver data.
+    ///
+    /// ```
+    /// use d3dkmt_sim::RawAllocation;
+    /// assert_eq!(RawAllocation::new(&[1, 2]).private_data(), [1, 2]);
+    /// assert!(RawAllocation::new(&[]).system_memory().is_none());
+    /// ```
     pub const fn new(private_data: &'a [u8]) -> Self {
         RawAllocation { private_data, system_memory: None }
     }
 
     /// The same, backed by caller memory.
+    ///
+    /// ```
+    /// use d3dkmt_sim::{RawAllocation, SystemMemory};
+    /// let mut buf = [0u8; 16];
+    /// // SAFETY: the allocation is never created.
+    /// let memory = unsafe { SystemMemory::new(buf.as_mut_ptr(), 16) };
+    /// assert_eq!(RawAllocation::new(&[]).with_system_memory(memory).system_memory(), Some(memory));
+    /// ```
     pub const fn with_system_memory(mut self, memory: SystemMemory) -> Self {
         self.system_memory = Some(memory);
         self
     }
 
     /// Its private driver data.
+    ///
+    /// ```
+    /// use d3dkmt_sim::RawAllocation;
+    /// let data = *b"desc";
+    /// assert_eq!(RawAllocation::new(&data).private_data(), b"desc");
+    /// ```
     pub const fn private_data(&self) -> &'a [u8] {
         self.private_data
     }
 
     /// Its caller memory, if any.
+    ///
+    /// ```
+    /// use d3dkmt_sim::RawAllocation;
+    /// assert_eq!(RawAllocation::new(b"desc").system_memory(), None);
+    /// ```
     pub const fn system_memory(&self) -> Option<SystemMemory> {
         self.system_memory
     }
@@ -154,6 +179,17 @@ pub struct CreateRequest<'a> {
 
 impl<'a> CreateRequest<'a> {
     /// An empty request (no allocations: add some).
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// use d3dkmt_sim::CreateRequest;
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// assert!(CreateRequest::new().allocations().is_empty());
+    /// let err = sim.create_allocations_from(device, &CreateRequest::new()).unwrap_err();
+    /// assert_eq!(err.status(), NtStatus::INVALID_PARAMETER, "no allocations requested");
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub fn new() -> Self {
         CreateRequest::default()
     }
@@ -183,6 +219,19 @@ impl<'a> CreateRequest<'a> {
     }
 
     /// Adds an allocation.
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// use d3dkmt_sim::{CreateRequest, RawAllocation};
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// let mut desc = [0u8; 16];
+    /// desc[0] = 1; // SIMKMT_ALLOCATION_DESC version 1, 4096 bytes
+    /// desc[8..].copy_from_slice(&4096u64.to_le_bytes());
+    /// let request = CreateRequest::new().allocation(RawAllocation::new(&desc)).allocation(RawAllocation::new(&desc));
+    /// assert_eq!(sim.create_allocations_from(device, &request)?.len(), 2);
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub fn allocation(mut self, allocation: RawAllocation<'a>) -> Self {
         self.allocations.push(allocation);
         self
@@ -190,30 +239,79 @@ impl<'a> CreateRequest<'a> {
 
     /// Sets `hResource` (raw: no resources exist yet, so any non-zero value
     /// names none and the call fails with `STATUS_INVALID_HANDLE`).
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// use d3dkmt_sim::{CreateRequest, RawAllocation};
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// let request = CreateRequest::new().resource(0x4000_0400).allocation(RawAllocation::new(b"any"));
+    /// assert_eq!(sim.create_allocations_from(device, &request).unwrap_err().status(), NtStatus::INVALID_HANDLE);
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub fn resource(mut self, raw: u32) -> Self {
         self.resource = raw;
         self
     }
 
     /// Adds create flags.
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// use d3dkmt_sim::{CreateFlags, CreateRequest, RawAllocation};
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// let shared = CreateRequest::new().flags(CreateFlags::CREATE_SHARED).allocation(RawAllocation::new(b"any"));
+    /// assert_eq!(sim.create_allocations_from(device, &shared).unwrap_err().status(), NtStatus::NOT_SUPPORTED);
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub fn flags(mut self, flags: CreateFlags) -> Self {
         self.flags = self.flags | flags;
         self
     }
 
     /// Sets the resource-level private driver data.
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// use d3dkmt_sim::{CreateRequest, DriverAllocation, RawAllocation};
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// sim.set_driver_model(|r: &d3dkmt_sim::DriverRequest<'_>| Ok(DriverAllocation::new(4096 * r.resource_data.len() as u64)))?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// let made = sim.create_allocations_from(device, &CreateRequest::new().resource_data(b"xy").allocation(RawAllocation::new(b"")))?;
+    /// assert_eq!(sim.query_allocation(device, made[0])?.size, 8192, "the model saw the 2 bytes");
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub fn resource_data(mut self, data: &'a [u8]) -> Self {
         self.resource_data = data;
         self
     }
 
     /// Names a standard allocation (and sets `StandardAllocation`).
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// use d3dkmt_sim::{CreateRequest, RawAllocation, StandardAllocation};
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// // An existing heap needs ExistingSysMem and caller memory: without them the call fails.
+    /// let request = CreateRequest::new().standard(StandardAllocation::ExistingHeap { size: 4096 }).allocation(RawAllocation::new(b""));
+    /// assert_eq!(sim.create_allocations_from(device, &request).unwrap_err().status(), NtStatus::INVALID_PARAMETER);
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub fn standard(mut self, standard: StandardAllocation) -> Self {
         self.standard = Some(standard);
         self.flags(CreateFlags::STANDARD_ALLOCATION)
     }
 
     /// The allocations.
+    ///
+    /// ```
+    /// use d3dkmt_sim::{CreateRequest, RawAllocation};
+    /// let request = CreateRequest::new().allocation(RawAllocation::new(b"a")).allocation(RawAllocation::new(b"b"));
+    /// assert_eq!(request.allocations().len(), 2);
+    /// assert_eq!(request.allocations()[1].private_data(), b"b");
+    /// ```
     pub fn allocations(&self) -> &[RawAllocation<'a>] {
         &self.allocations
     }

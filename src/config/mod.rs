@@ -88,36 +88,100 @@ pub const MAX_WAIT_TIMEOUT: Duration = Duration::from_millis(u32::MAX as u64);
 
 impl SimConfig {
     /// Sets [`SimConfig::adapter_count`].
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let sim = Simulator::new(SimConfig::default().adapters(3))?;
+    /// assert_eq!(sim.enum_adapters()?.len(), 3);
+    /// assert!(SimConfig::default().adapters(17).validate().is_err(), "at most 16");
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub fn adapters(mut self, count: u32) -> Self {
         self.adapter_count = count;
         self
     }
     /// Sets [`SimConfig::page_size`].
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let sim = Simulator::new(SimConfig::default().page_size(65536))?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// let alloc = sim.create_allocation(device, AllocationDesc::new(1))?;
+    /// assert_eq!(sim.query_allocation(device, alloc)?.size, 65536, "rounded to the page size");
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub fn page_size(mut self, bytes: u32) -> Self {
         self.page_size = bytes;
         self
     }
     /// Sets [`SimConfig::max_lock_references`].
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let sim = Simulator::new(SimConfig::default().max_lock_references(2))?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// let alloc = sim.create_allocation(device, AllocationDesc::new(4096))?;
+    /// let (_, _) = (sim.lock2(device, alloc)?, sim.lock2(device, alloc)?);
+    /// assert_eq!(sim.lock2(device, alloc).unwrap_err(), ErrorKind::TooManyReferences);
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub fn max_lock_references(mut self, limit: u32) -> Self {
         self.max_lock_references = limit;
         self
     }
     /// Sets [`SimConfig::busy_policy`].
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let sim = Simulator::new(SimConfig::default().busy_policy(BusyPolicy::Ignore))?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// let alloc = sim.create_allocation(device, AllocationDesc::new(4096))?;
+    /// sim.submit(device, &[alloc])?;
+    /// assert!(sim.lock2(device, alloc).is_ok(), "maps a busy allocation without waiting");
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub fn busy_policy(mut self, policy: BusyPolicy) -> Self {
         self.busy_policy = policy;
         self
     }
     /// Sets [`SimConfig::wait_timeout`].
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let config = SimConfig::default().busy_policy(BusyPolicy::Wait).wait_timeout(std::time::Duration::from_millis(10));
+    /// let sim = Simulator::new(config)?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// let alloc = sim.create_allocation(device, AllocationDesc::new(4096))?;
+    /// sim.submit(device, &[alloc])?;
+    /// assert_eq!(sim.lock2(device, alloc).unwrap_err(), ErrorKind::AllocationBusy, "10 ms, and still busy");
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub fn wait_timeout(mut self, timeout: Duration) -> Self {
         self.wait_timeout = timeout;
         self
     }
     /// Sets [`SimConfig::adapter_memory`].
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let sim = Simulator::new(SimConfig::default().adapter_memory(8192))?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// sim.create_allocation(device, AllocationDesc::new(8192))?;
+    /// assert_eq!(sim.create_allocation(device, AllocationDesc::new(1)).unwrap_err(), ErrorKind::NoVideoMemory);
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub fn adapter_memory(mut self, bytes: u64) -> Self {
         self.adapter_memory = bytes;
         self
     }
     /// Sets [`SimConfig::seed`].
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let luid = |seed| -> Result<Luid, d3dkmt_sim::Error> { Ok(Simulator::new(SimConfig::default().seed(seed))?.enum_adapters()?[0].luid) };
+    /// assert_eq!(luid(7)?, luid(7)?, "the same seed, the same LUIDs");
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
         self
@@ -125,6 +189,13 @@ impl SimConfig {
 
     /// Sets the profile of adapter `index` (adapters before it that have
     /// none get the default profile).
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let config = SimConfig::default().adapters(3).adapter_profile(2, AdapterProfile::default().ids(0x10DE, 1));
+    /// assert_eq!(config.profile(1), AdapterProfile::default());
+    /// assert_eq!(config.profile(2).vendor_id, 0x10DE);
+    /// ```
     pub fn adapter_profile(mut self, index: usize, profile: AdapterProfile) -> Self {
         if self.adapter_profiles.len() <= index {
             self.adapter_profiles.resize(index + 1, AdapterProfile::default());
@@ -150,6 +221,13 @@ impl SimConfig {
     /// wait timeout of at most [`MAX_WAIT_TIMEOUT`], at most one adapter
     /// profile per adapter and each within its ranges
     /// ([`AdapterProfile::validate`]).
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// assert!(SimConfig::default().validate().is_ok());
+    /// assert_eq!(SimConfig::default().max_lock_references(0).validate().unwrap_err().status(), NtStatus::INVALID_PARAMETER);
+    /// assert!(Simulator::new(SimConfig::default().page_size(4095)).is_err(), "new validates too");
+    /// ```
     ///
     /// # Errors
     ///

@@ -33,11 +33,23 @@ pub enum AdapterKind {
 
 impl AdapterKind {
     /// `RenderSupported`.
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// assert!(AdapterKind::RenderAndDisplay.renders());
+    /// assert!(!AdapterKind::ComputeOnly.renders());
+    /// ```
     pub const fn renders(self) -> bool {
         matches!(self, AdapterKind::Render | AdapterKind::RenderAndDisplay)
     }
 
     /// `DisplaySupported`.
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// assert!(AdapterKind::RenderAndDisplay.displays());
+    /// assert!(!AdapterKind::ComputeOnly.displays());
+    /// ```
     pub const fn displays(self) -> bool {
         matches!(self, AdapterKind::RenderAndDisplay | AdapterKind::DisplayOnly)
     }
@@ -150,43 +162,101 @@ impl Default for AdapterProfile {
 
 impl AdapterProfile {
     /// Sets the PCI vendor and device ids.
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let profile = AdapterProfile::default().ids(0x1002, 0x73BF);
+    /// assert_eq!((profile.vendor_id, profile.device_id), (0x1002, 0x73BF));
+    /// ```
     pub fn ids(mut self, vendor_id: u32, device_id: u32) -> Self {
         self.vendor_id = vendor_id;
         self.device_id = device_id;
         self
     }
     /// Sets [`AdapterProfile::kind`].
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let sim = Simulator::new(SimConfig::default().adapter_profile(0, AdapterProfile::default().kind(AdapterKind::ComputeOnly)))?;
+    /// assert!(sim.enum_adapters3(AdapterFilter::default())?.is_empty(), "compute-only is not listed by default");
+    /// assert_eq!(sim.enum_adapters()?.len(), 1);
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub fn kind(mut self, kind: AdapterKind) -> Self {
         self.kind = kind;
         self
     }
     /// Sets [`AdapterProfile::engines_per_node`].
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let profile = AdapterProfile::default().engines_per_node(&[2, 1]);
+    /// let sim = Simulator::new(SimConfig::default().adapter_profile(0, profile))?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// assert!(sim.create_context(device, &ContextDesc::default().node(1)).is_ok(), "two nodes");
+    /// assert!(sim.create_context(device, &ContextDesc::default().node(1).engine_affinity(0b10)).is_err(), "one engine on node 1");
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub fn engines_per_node(mut self, engines: &[u32]) -> Self {
         self.engines_per_node = engines.to_vec();
         self
     }
     /// Sets [`AdapterProfile::hw_scheduling`].
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// use d3dkmt_sim::{HwScheduling, CONTEXT_FLAG_HW_QUEUE_SUPPORTED};
+    /// let profile = AdapterProfile::default().hw_scheduling(HwScheduling::Enabled);
+    /// let sim = Simulator::new(SimConfig::default().adapter_profile(0, profile))?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// assert!(sim.create_context(device, &ContextDesc::default().flags(CONTEXT_FLAG_HW_QUEUE_SUPPORTED)).is_ok());
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub fn hw_scheduling(mut self, hw: HwScheduling) -> Self {
         self.hw_scheduling = hw;
         self
     }
     /// Sets [`AdapterProfile::driver_version`].
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// assert!(AdapterProfile::default().driver_version(3000).validate().is_ok(), "WDDM 3.0");
+    /// assert!(AdapterProfile::default().driver_version(2750).validate().is_err(), "not a KMT_DRIVERVERSION_*");
+    /// ```
     pub fn driver_version(mut self, version: u32) -> Self {
         self.driver_version = version;
         self
     }
     /// Sets [`AdapterProfile::description`].
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// assert_eq!(AdapterProfile::default().description("GPU 0").description, "GPU 0");
+    /// assert!(AdapterProfile::default().description("a\0b").validate().is_err(), "no NUL");
+    /// ```
     pub fn description(mut self, text: &str) -> Self {
         self.description = text.to_owned();
         self
     }
     /// Sets [`AdapterProfile::umd_private`].
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// assert_eq!(AdapterProfile::default().umd_private(b"blob").umd_private, b"blob");
+    /// assert!(AdapterProfile::default().umd_private(&vec![0; 65 << 10]).validate().is_err(), "at most 64 KiB");
+    /// ```
     pub fn umd_private(mut self, blob: &[u8]) -> Self {
         self.umd_private = blob.to_vec();
         self
     }
 
     /// The node count.
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// assert_eq!(AdapterProfile::default().node_count(), 1);
+    /// assert_eq!(AdapterProfile::default().engines_per_node(&[4, 1, 1]).node_count(), 3);
+    /// ```
     pub fn node_count(&self) -> u32 {
         self.engines_per_node.len() as u32
     }

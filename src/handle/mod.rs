@@ -101,6 +101,13 @@ macro_rules! define_handle {
             /// without the local-handle shape (0 among them). A value with
             /// the shape may still name nothing, or an object of another
             /// kind: the simulator then answers `STATUS_INVALID_PARAMETER`.
+            ///
+            /// ```
+            /// use d3dkmt_sim::prelude::*;
+            /// let h = DeviceHandle::from_raw(0x4000_0080).expect("the local-handle shape");
+            /// assert_eq!(h.raw(), 0x4000_0080);
+            /// assert_eq!(DeviceHandle::from_raw(0x8000_0080), None, "bit 31 set");
+            /// ```
             pub const fn from_raw(raw: u32) -> Option<Self> {
                 match (index_of(raw), NonZeroU32::new(raw)) {
                     (Some(_), Some(nz)) => Some($name(nz)),
@@ -109,6 +116,15 @@ macro_rules! define_handle {
             }
 
             /// The raw `D3DKMT_HANDLE` value.
+            ///
+            /// ```
+            /// use d3dkmt_sim::prelude::*;
+            /// let sim = Simulator::new(SimConfig::default())?;
+            /// let adapter = sim.enum_adapters()?[0].handle;
+            /// assert_eq!(adapter.raw(), 0x4000_0040);
+            /// assert_eq!(AdapterHandle::from_raw(adapter.raw()), Some(adapter));
+            /// # Ok::<(), d3dkmt_sim::Error>(())
+            /// ```
             pub const fn raw(self) -> u32 {
                 self.0.get()
             }

@@ -68,15 +68,43 @@ pub struct Fault {
 
 impl Fault {
     /// Fires once, on the next matching call.
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let adapter = sim.enum_adapters()?[0].handle;
+    /// sim.inject_fault(Fault::new(FaultCall::CreateDevice, FaultAction::ReturnStatus(NtStatus::NO_MEMORY)))?;
+    /// assert_eq!(sim.create_device(adapter).unwrap_err().status(), NtStatus::NO_MEMORY);
+    /// assert!(sim.create_device(adapter).is_ok(), "it fired once");
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub const fn new(call: FaultCall, action: FaultAction) -> Self {
         Fault { call, nth: 1, count: 1, action }
     }
     /// Fire on the `nth` matching call from now (0 means 1).
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let fault = Fault::new(FaultCall::Lock2, FaultAction::ReturnStatus(NtStatus::UNSUCCESSFUL));
+    /// assert_eq!(fault.nth(3).nth, 3);
+    /// assert_eq!(fault.nth(0).nth, 1, "0 means the next call");
+    /// ```
     pub const fn nth(mut self, nth: u32) -> Self {
         self.nth = if nth == 0 { 1 } else { nth };
         self
     }
     /// Fire on `count` consecutive calls (0 means 1).
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// let alloc = sim.create_allocation(device, AllocationDesc::new(4096))?;
+    /// sim.inject_fault(Fault::new(FaultCall::Lock2, FaultAction::ReturnStatus(NtStatus::UNSUCCESSFUL)).count(2))?;
+    /// assert!(sim.lock2(device, alloc).is_err() && sim.lock2(device, alloc).is_err());
+    /// assert!(sim.lock2(device, alloc).is_ok(), "two calls, then none");
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub const fn count(mut self, count: u32) -> Self {
         self.count = if count == 0 { 1 } else { count };
         self

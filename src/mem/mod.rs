@@ -172,14 +172,43 @@ impl Mapping {
         Mapping { addr, len }
     }
     /// The address (`pData`).
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// let alloc = sim.create_allocation(device, AllocationDesc::new(4096))?;
+    /// let ptr = sim.lock2(device, alloc)?.as_ptr();
+    /// sim.unlock2(device, alloc)?;
+    /// assert_eq!(sim.lock2(device, alloc)?.as_ptr(), ptr, "the same memory at each lock");
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub const fn as_ptr(&self) -> *mut u8 {
         self.addr as *mut u8
     }
     /// The bytes from [`Mapping::as_ptr`] to the end of the allocation.
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// let alloc = sim.create_allocation(device, AllocationDesc::new(3 * 4096))?;
+    /// assert_eq!(sim.lock2(device, alloc)?.len(), 3 * 4096);
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub const fn len(&self) -> usize {
         self.len
     }
     /// Always false: allocations are never empty.
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// let alloc = sim.create_allocation(device, AllocationDesc::new(1))?;
+    /// assert!(!sim.lock2(device, alloc)?.is_empty());
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     pub const fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -230,6 +259,14 @@ pub struct SystemMemory {
 impl SystemMemory {
     /// Describes `len` bytes at `ptr`.
     ///
+    /// ```
+    /// use d3dkmt_sim::SystemMemory;
+    /// let mut buf = [0u8; 64];
+    /// // SAFETY: describing memory is safe; only an allocation over it needs the rules.
+    /// let memory = unsafe { SystemMemory::new(buf.as_mut_ptr(), buf.len()) };
+    /// assert_eq!((memory.as_ptr(), memory.len()), (buf.as_mut_ptr(), 64));
+    /// ```
+    ///
     /// # Safety
     ///
     /// From the moment an allocation is created over it until that allocation
@@ -246,16 +283,40 @@ impl SystemMemory {
     }
 
     /// The start address.
+    ///
+    /// ```
+    /// use d3dkmt_sim::SystemMemory;
+    /// let mut buf = [0u8; 16];
+    /// // SAFETY: never backs an allocation.
+    /// let memory = unsafe { SystemMemory::new(buf.as_mut_ptr(), 16) };
+    /// assert_eq!(memory.as_ptr(), buf.as_mut_ptr());
+    /// ```
     pub fn as_ptr(&self) -> *mut u8 {
         self.addr as *mut u8
     }
 
     /// The length in bytes.
+    ///
+    /// ```
+    /// use d3dkmt_sim::SystemMemory;
+    /// let mut buf = [0u8; 16];
+    /// // SAFETY: never backs an allocation.
+    /// let memory = unsafe { SystemMemory::new(buf.as_mut_ptr(), 16) };
+    /// assert_eq!(memory.len(), 16);
+    /// ```
     pub fn len(&self) -> usize {
         self.len
     }
 
     /// True when the length is zero.
+    ///
+    /// ```
+    /// use d3dkmt_sim::SystemMemory;
+    /// let mut buf = [0u8; 16];
+    /// // SAFETY: never backs an allocation.
+    /// assert!(unsafe { SystemMemory::new(buf.as_mut_ptr(), 0) }.is_empty());
+    /// assert!(!unsafe { SystemMemory::new(buf.as_mut_ptr(), 16) }.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }

@@ -141,6 +141,16 @@ impl Simulator {
 
     /// `D3DKMTDestroyContext`: works on a removed device.
     ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// let context = sim.create_context(device, &ContextDesc::default())?;
+    /// sim.destroy_context(context)?;
+    /// assert_eq!(sim.destroy_context(context).unwrap_err(), ErrorKind::InvalidHandle(HandleKind::Context));
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
+    ///
     /// # Errors
     ///
     /// - an injected error when a fault armed for `CallId::DestroyContext` fires
@@ -153,6 +163,18 @@ impl Simulator {
 
     /// What a live context was created with and which device owns it: what
     /// a test asserts its driver sent.
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// let context = sim.create_context(device, &ContextDesc::default().client_hint(3))?;
+    /// let info = sim.context_info(context)?;
+    /// assert_eq!((info.device, info.desc.client_hint), (device, 3));
+    /// sim.destroy_device(device)?;
+    /// assert!(sim.context_info(context).is_err(), "destroyed with its device");
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     ///
     /// # Errors
     ///

@@ -53,6 +53,17 @@ impl Simulator {
 
     /// `D3DKMTUnlock2`: drops one lock reference.
     ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// let alloc = sim.create_allocation(device, AllocationDesc::new(4096))?;
+    /// sim.lock2(device, alloc)?;
+    /// sim.unlock2(device, alloc)?;
+    /// assert_eq!(sim.unlock2(device, alloc).unwrap_err(), ErrorKind::NotLocked);
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
+    ///
     /// # Errors
     ///
     /// In the contract's order:
@@ -152,6 +163,17 @@ impl Simulator {
 
     /// `D3DKMTUnlock`: releases one reference from each listed allocation
     /// (a handle listed twice releases two). All or nothing.
+    ///
+    /// ```
+    /// use d3dkmt_sim::prelude::*;
+    /// let sim = Simulator::new(SimConfig::default())?;
+    /// let device = sim.create_device(sim.enum_adapters()?[0].handle)?;
+    /// let alloc = sim.create_allocation(device, AllocationDesc::new(4096))?;
+    /// sim.lock(device, alloc, LockFlags::empty(), Pages::Entire)?;
+    /// assert_eq!(sim.unlock(device, &[alloc, alloc]).unwrap_err(), ErrorKind::NotLocked, "one reference, listed twice");
+    /// sim.unlock(device, &[alloc])?;
+    /// # Ok::<(), d3dkmt_sim::Error>(())
+    /// ```
     ///
     /// # Errors
     ///

@@ -81,6 +81,10 @@ impl std::fmt::Debug for Simulator {
 impl Simulator {
     /// Builds a simulator.
     ///
+    /// ```
+    /// assert!(d3dkmt_sim::Simulator::new(d3dkmt_sim::SimConfig::default().adapters(0)).is_err(), "out of range");
+    /// ```
+    ///
     /// # Errors
     ///
     /// - `InvalidParameter` when `config` is out of range
@@ -98,6 +102,10 @@ impl Simulator {
     }
 
     /// The configuration in force.
+    ///
+    /// ```
+    /// assert_eq!(d3dkmt_sim::Simulator::new(d3dkmt_sim::SimConfig::default().seed(9)).unwrap().config().seed, 9);
+    /// ```
     pub fn config(&self) -> SimConfig {
         self.engine.config()
     }
@@ -160,6 +168,10 @@ impl Simulator {
     // === adapters ===
 
     /// Number of adapters enumeration reports (removed ones disappear).
+    ///
+    /// ```
+    /// assert_eq!(d3dkmt_sim::Simulator::new(d3dkmt_sim::SimConfig::default().adapters(4)).unwrap().adapter_count(), 4);
+    /// ```
     pub fn adapter_count(&self) -> usize {
         self.engine.adapter_count(AdapterFilter::ALL)
     }
@@ -214,6 +226,11 @@ impl Simulator {
 
     /// The LUID of an open adapter handle.
     ///
+    /// ```
+    /// # use d3dkmt_sim::prelude::*; let sim = Simulator::new(SimConfig::default()).unwrap(); let info = sim.enum_adapters().unwrap().remove(0);
+    /// assert_eq!(sim.adapter_luid(info.handle).unwrap(), info.luid);
+    /// ```
+    ///
     /// # Errors
     ///
     /// `InvalidHandle(HandleKind::Adapter)` when `adapter` is not an open
@@ -256,6 +273,11 @@ impl Simulator {
 
     /// `D3DKMTCreateDevice`: a new device on the adapter.
     ///
+    /// ```
+    /// # use d3dkmt_sim::prelude::*; let sim = Simulator::new(SimConfig::default()).unwrap(); let adapter = sim.enum_adapters().unwrap()[0].handle;
+    /// assert_eq!(sim.device_state(sim.create_device(adapter).unwrap()).unwrap(), ExecutionState::Active);
+    /// ```
+    ///
     /// # Errors
     ///
     /// - an injected error when a fault armed for `CallId::CreateDevice` fires (before
@@ -272,6 +294,12 @@ impl Simulator {
     /// `D3DKMTDestroyDevice`: destroys every allocation of the device,
     /// locked, busy or not. Works on a removed device.
     ///
+    /// ```
+    /// # use d3dkmt_sim::prelude::*; let sim = Simulator::new(SimConfig::default()).unwrap(); let device = sim.create_device(sim.enum_adapters().unwrap()[0].handle).unwrap();
+    /// sim.destroy_device(device).unwrap();
+    /// assert_eq!(sim.device_state(device).unwrap_err(), ErrorKind::InvalidHandle(HandleKind::Device));
+    /// ```
+    ///
     /// # Errors
     ///
     /// - an injected error when a fault armed for `CallId::DestroyDevice` fires
@@ -286,6 +314,11 @@ impl Simulator {
     /// `D3DKMTGetDeviceState` (execution state): `Active`, or the first
     /// removal reason of a removed device.
     ///
+    /// ```
+    /// # use d3dkmt_sim::prelude::*; let sim = Simulator::new(SimConfig::default()).unwrap(); let device = sim.create_device(sim.enum_adapters().unwrap()[0].handle).unwrap();
+    /// assert_eq!(sim.device_state(device).unwrap(), ExecutionState::Active);
+    /// ```
+    ///
     /// # Errors
     ///
     /// - an injected error when a fault armed for `CallId::GetDeviceState` fires
@@ -298,6 +331,12 @@ impl Simulator {
 
     /// `SimKmtRemoveDevice`: removes the device with `reason` (anything but
     /// `Active`). Sticky: the first reason stays.
+    ///
+    /// ```
+    /// # use d3dkmt_sim::prelude::*; let sim = Simulator::new(SimConfig::default()).unwrap(); let device = sim.create_device(sim.enum_adapters().unwrap()[0].handle).unwrap();
+    /// sim.remove_device(device, ExecutionState::ErrorDmaFault).unwrap();
+    /// assert_eq!(sim.remove_device(device, ExecutionState::Hung).unwrap_err(), ErrorKind::DeviceRemoved, "sticky");
+    /// ```
     ///
     /// # Errors
     ///
@@ -540,6 +579,12 @@ impl Simulator {
     }
 
     /// The last fence issued on the device (0 before the first submission).
+    ///
+    /// ```
+    /// # use d3dkmt_sim::prelude::*; let sim = Simulator::new(SimConfig::default()).unwrap(); let device = sim.create_device(sim.enum_adapters().unwrap()[0].handle).unwrap(); let alloc = sim.create_allocation(device, AllocationDesc::new(4096)).unwrap();
+    /// let fence = sim.submit(device, &[alloc]).unwrap();
+    /// assert_eq!(sim.last_fence(device).unwrap(), fence);
+    /// ```
     ///
     /// # Errors
     ///
