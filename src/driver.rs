@@ -193,7 +193,7 @@ pub trait DriverModel: Send + Sync {
     ///
     /// # Errors
     ///
-    /// Any [`Error`] fails the create call with its status and creates
+    /// Any [`Error`](crate::Error) fails the create call with its status and creates
     /// nothing; [`ErrorKind::Driver`] carries a status of the model's choosing.
     fn interpret(&self, request: &DriverRequest<'_>) -> Result<DriverAllocation>;
 }
