@@ -3,7 +3,9 @@
 //! layouts, and the C conformance suites (`tests/c/conformance.c`,
 //! `tests/c/kmt.c`) pass linked against both `libd3dkmt_sim.so` and
 //! `libd3dkmt_sim.a`; libdxgtest's call sequence
-//! (`tests/c/libdxgtest_sequence.c`) runs as an unmodified program.
+//! (`tests/c/libdxgtest_sequence.c`) runs as an unmodified program; and the
+//! C recipes of `docs/guide.md` (`tests/c/guide_*.c`, and the CTest cases of
+//! `tests/cmake/CMakeLists.txt`) run as the guide says.
 //!
 //! The crate's `[lib]` is an rlib only (Rust users do not build the C
 //! libraries), so this test builds the cdylib and staticlib itself, from the
