@@ -10,7 +10,9 @@
 #      examples/c/Makefile, and runs;
 #   3. tests/cmake/ configures against the install with CMAKE_PREFIX_PATH
 #      (find_package: the crate's exact version, both components), links
-#      d3dkmt_sim::d3dkmt_sim and d3dkmt_sim::static, and runs; the version
+#      d3dkmt_sim::d3dkmt_sim and d3dkmt_sim::static, and runs, and its CTest
+#      tests (docs/guide.md's one-process-per-test recipe) pass under
+#      `ctest`, each with the D3DKMT_SIM_CONFIG its ENVIRONMENT sets; the version
 #      file's compatibility rule holds (tests/cmake/version.cmake); the
 #      package still works after the prefix is moved (examples/c's
 #      CMakeLists.txt against the moved copy) and with cargo-c's default
@@ -137,6 +139,13 @@ readelf -d "$work/cmake-test/smoke-shared" | grep -q "NEEDED.*\[$soname\]" || fa
 if readelf -d "$work/cmake-test/smoke-static" | grep -q 'NEEDED.*libd3dkmt_sim'; then fail "smoke-static needs the shared library"; fi
 env -u LD_LIBRARY_PATH "$work/cmake-test/smoke-shared"
 env -u LD_LIBRARY_PATH "$work/cmake-test/smoke-static"
+# docs/guide.md, section 6: one process per test under CTest. Run with none of
+# the simulator's variables inherited, so each test has only the ones its
+# ENVIRONMENT property gives it.
+(cd "$work/cmake-test" && env -u LD_LIBRARY_PATH -u D3DKMT_SIM_CONFIG -u D3DKMT_SIM_STRICT ctest --output-on-failure) \
+    >"$work/ctest.log" 2>&1 || { cat "$work/ctest.log"; fail "ctest in tests/cmake failed"; }
+grep -q '^100% tests passed, 0 tests failed out of [1-9]' "$work/ctest.log" || { cat "$work/ctest.log"; fail "ctest ran no test"; }
+grep 'tests passed' "$work/ctest.log"
 # Relocatable: the same files under another prefix, nothing re-installed.
 mv "$prefix" "$work/moved"
 cmake_project examples/c "$work/cmake-moved" "$work/moved"

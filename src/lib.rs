@@ -122,3 +122,8 @@ pub struct ReadmeExamples;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/c-library.md")]
 pub struct CAbiDocExamples;
+
+/// The Rust recipes of `docs/guide.md`, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/guide.md")]
+pub struct GuideExamples;

@@ -3,7 +3,9 @@
 //! layouts, and the C conformance suites (`tests/c/conformance.c`,
 //! `tests/c/kmt.c`) pass linked against both `libd3dkmt_sim.so` and
 //! `libd3dkmt_sim.a`; libdxgtest's call sequence
-//! (`tests/c/libdxgtest_sequence.c`) runs as an unmodified program.
+//! (`tests/c/libdxgtest_sequence.c`) runs as an unmodified program; and the
+//! C recipes of `docs/guide.md` (`tests/c/guide_*.c`, and the CTest cases of
+//! `tests/cmake/CMakeLists.txt`) run as the guide says.
 //!
 //! The crate's `[lib]` is an rlib only (Rust users do not build the C
 //! libraries), so this test builds the cdylib and staticlib itself, from the
@@ -756,4 +758,205 @@ fn an_out_of_range_value_names_its_range_and_strict_mode_exits_2() {
     // And a good configuration runs under strict mode.
     let (code, out, _) = env_probe_with(&[("D3DKMT_SIM_CONFIG", "adapters=2"), ("D3DKMT_SIM_STRICT", "1")]);
     assert_eq!((code, out.lines().next()), (Some(0), Some("status 0 adapters 2")));
+}
+
+// === docs/guide.md's C recipes ===
+//
+// Each C recipe of the guide is a file `tests/c/guide_*.c`, built with
+// warnings as errors against both libraries and run here. `GUIDE_C_FILES`
+// is the list; `the_guide_names_only_c_files_that_run` keeps it and the
+// guide in step, so a recipe the guide shows cannot go unrun.
+
+/// Every C file of docs/guide.md, and the test below that runs it.
+const GUIDE_C_FILES: &[&str] = &[
+    "tests/c/guide_lock2_statuses.c", // guide_c_lock2_statuses_pass_against_both_libraries
+    "tests/c/guide_device_loss.c",    // guide_c_device_loss_passes_against_both_libraries
+    "tests/c/guide_reset.c",          // guide_c_reset_passes_against_both_libraries
+    "tests/c/guide_ctest.c",          // guide_c_ctest_cases_run_one_process_each_as_tests_cmake_declares
+    "tests/c/guide_config.c",         // guide_c_config_is_read_from_the_environment
+];
+
+#[test]
+fn the_guide_names_only_c_files_that_run() {
+    let guide = std::fs::read_to_string(root().join("docs/guide.md")).unwrap();
+    let mut named: Vec<String> = Vec::new();
+    let mut rest = guide.as_str();
+    while let Some(at) = rest.find("guide_") {
+        let tail = &rest[at..];
+        let len = tail.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.')).unwrap_or(tail.len());
+        let word = tail[..len].trim_end_matches('.');
+        if let Some(stem) = word.strip_suffix(".c") {
+            let path = format!("tests/c/{stem}.c");
+            if !named.contains(&path) {
+                named.push(path);
+            }
+        }
+        rest = &tail[len.max(1)..];
+    }
+    assert!(!named.is_empty(), "docs/guide.md names no guide_*.c file");
+    for path in &named {
+        assert!(root().join(path).is_file(), "docs/guide.md names {path}, which does not exist");
+        assert!(GUIDE_C_FILES.contains(&path.as_str()), "docs/guide.md names {path}, which no test runs");
+    }
+    for path in GUIDE_C_FILES {
+        assert!(named.iter().any(|n| n == path), "{path} is run but docs/guide.md does not name it");
+    }
+    // What the guide shows of them is what they hold: every line of each
+    // ```c block is a line of one of the files (leading spaces aside).
+    let sources: Vec<String> = GUIDE_C_FILES.iter().map(|p| std::fs::read_to_string(root().join(p)).unwrap()).collect();
+    let mut shown = 0;
+    for block in guide.split("```c\n").skip(1) {
+        for line in block[..block.find("```").unwrap()].lines().filter(|l| !l.trim().is_empty()) {
+            let found = sources.iter().any(|s| s.lines().any(|l| l.trim_start() == line.trim_start()));
+            assert!(found, "docs/guide.md shows a C line no guide_*.c file has: {line}");
+            shown += 1;
+        }
+    }
+    assert!(shown > 0, "docs/guide.md shows no C");
+}
+
+#[test]
+fn guide_c_lock2_statuses_pass_against_both_libraries() {
+    c_checks("tests/c/guide_lock2_statuses.c", Link::Shared, &[], &[]);
+    c_checks("tests/c/guide_lock2_statuses.c", Link::Static, &[], &[]);
+}
+
+#[test]
+fn guide_c_device_loss_passes_against_both_libraries() {
+    c_checks("tests/c/guide_device_loss.c", Link::Shared, &[], &[]);
+    c_checks("tests/c/guide_device_loss.c", Link::Static, &[], &[]);
+}
+
+#[test]
+fn guide_c_reset_passes_against_both_libraries() {
+    c_checks("tests/c/guide_reset.c", Link::Shared, &[], &[]);
+    c_checks("tests/c/guide_reset.c", Link::Static, &[], &[]);
+}
+
+/// One CTest test of `tests/cmake/CMakeLists.txt`'s guide part.
+#[derive(Debug)]
+struct CtestTest {
+    /// `add_test(NAME <name> ...)`.
+    name: String,
+    /// The argument of `COMMAND guide_ctest <case>`.
+    case: String,
+    /// What its `ENVIRONMENT` property sets.
+    env: Vec<(String, String)>,
+}
+
+/// The lines of `tests/cmake/CMakeLists.txt` between its `# guide: begin`
+/// and `# guide: end` markers, and the tests they declare: each
+/// `add_test(NAME <test> COMMAND guide_ctest <case>)` with the variables its
+/// `set_tests_properties(<test> PROPERTIES ENVIRONMENT "<A=a;B=b>")` sets.
+fn guide_ctest_tests() -> (Vec<String>, Vec<CtestTest>) {
+    let text = std::fs::read_to_string(root().join("tests/cmake/CMakeLists.txt")).unwrap();
+    let begin = text.find("# guide: begin\n").expect("tests/cmake/CMakeLists.txt has a '# guide: begin' marker");
+    let end = text.find("# guide: end\n").expect("and a '# guide: end' marker");
+    let region: Vec<String> = text[begin..end].lines().skip(1).map(str::to_owned).collect();
+    let mut tests: Vec<CtestTest> = Vec::new();
+    for line in &region {
+        if let Some(rest) = line.strip_prefix("add_test(NAME ") {
+            let words: Vec<&str> = rest.trim_end_matches(')').split_whitespace().collect();
+            assert!(words.len() == 4 && words[1] == "COMMAND" && words[2] == "guide_ctest", "unexpected: {line}");
+            tests.push(CtestTest { name: words[0].to_owned(), case: words[3].to_owned(), env: Vec::new() });
+        } else if let Some(rest) = line.strip_prefix("set_tests_properties(") {
+            let (name, props) = rest.split_once(' ').unwrap();
+            let list = props
+                .strip_prefix("PROPERTIES ENVIRONMENT \"")
+                .and_then(|p| p.strip_suffix("\")"))
+                .unwrap_or_else(|| panic!("unexpected: {line}"));
+            let test = tests.iter_mut().find(|t| t.name == name).unwrap_or_else(|| panic!("no add_test for {name}"));
+            for pair in list.split(';') {
+                let (k, v) = pair.split_once('=').unwrap_or_else(|| panic!("not NAME=value: {pair}"));
+                test.env.push((k.to_owned(), v.to_owned()));
+            }
+        }
+    }
+    (region, tests)
+}
+
+/// docs/guide.md's CTest recipe, without CMake: every test the marked part
+/// of `tests/cmake/CMakeLists.txt` declares runs as a process of its own,
+/// with its ENVIRONMENT, against both libraries, as `ctest` runs it
+/// (`.ci/packaging.sh` runs it with `ctest` itself). The guide's cmake block
+/// is that part, plus the find_package line above it.
+#[test]
+fn guide_c_ctest_cases_run_one_process_each_as_tests_cmake_declares() {
+    let (region, tests) = guide_ctest_tests();
+    assert!(tests.len() >= 4, "{tests:?}");
+    for link in [Link::Shared, Link::Static] {
+        let dir = scratch("ctest");
+        let exe = build_c(&["tests/c/guide_ctest.c"], &dir.join("guide_ctest"), link);
+        for CtestTest { name, case, env } in &tests {
+            let out = c_program(&exe)
+                .env_remove("D3DKMT_SIM_STRICT")
+                .arg(case)
+                .envs(env.iter().map(|(k, v)| (k, v)))
+                .output()
+                .unwrap();
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                out.status.success(),
+                "{name} ({case}, {env:?}) failed ({}):\n{stdout}\n{}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(stdout.trim_end().ends_with(" 0 failed") && !stdout.starts_with("0 passed"), "{name}: {stdout}");
+        }
+    }
+    // An unknown case is a failure, not a silent pass.
+    let dir = scratch("ctest");
+    let exe = build_c(&["tests/c/guide_ctest.c"], &dir.join("guide_ctest"), Link::Shared);
+    assert_eq!(c_program(&exe).arg("no_such_case").output().unwrap().status.code(), Some(2));
+
+    // The guide shows the marked part as it is.
+    let guide = std::fs::read_to_string(root().join("docs/guide.md")).unwrap();
+    let start = guide.find("```cmake\n").expect("docs/guide.md has a cmake block") + "```cmake\n".len();
+    let block: Vec<&str> = guide[start..][..guide[start..].find("```").unwrap()].lines().collect();
+    assert!(block[0].starts_with("find_package(d3dkmt_sim "), "the block begins with find_package: {block:?}");
+    assert_eq!(block[1..], region.iter().map(String::as_str).collect::<Vec<_>>()[..], "docs/guide.md's cmake block");
+}
+
+/// Runs `tests/c/guide_config.c` (built once) with `env`: exit code,
+/// stdout, stderr.
+fn guide_config_with(env: &[(&str, &str)]) -> (Option<i32>, String, String) {
+    static EXE: OnceLock<PathBuf> = OnceLock::new();
+    let exe = EXE.get_or_init(|| {
+        let dir = scratch("guide_config");
+        build_c(&["tests/c/guide_config.c"], &dir.join("guide_config"), Link::Shared)
+    });
+    let out = c_program(exe).env_remove("D3DKMT_SIM_STRICT").envs(env.iter().copied()).output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// docs/guide.md, section 7, as the guide says it runs.
+#[test]
+fn guide_c_config_is_read_from_the_environment() {
+    let config = ("D3DKMT_SIM_CONFIG", "adapters=2,max_lock_refs=8,busy=wait,adapter_memory=64M");
+    let (code, out, err) = guide_config_with(&[config]);
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    assert_eq!(out.lines().next(), Some("adapters 2 refs 8 busy 1 memory 67108864"), "{out}");
+
+    let malformed = ("D3DKMT_SIM_CONFIG", "adapters=2,max_lock_refs=lots");
+    let (code, out, err) = guide_config_with(&[malformed]);
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    assert_eq!(out.lines().next(), Some("adapters 1 refs 1024 busy 0 memory 4294967296"), "the defaults: {out}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.contains("max_lock_refs=lots"), "{err}");
+
+    let (code, out, err) = guide_config_with(&[malformed, ("D3DKMT_SIM_STRICT", "1")]);
+    assert_eq!(code, Some(2), "strict mode exits 2: {out}\n{err}");
+    assert!(out.is_empty(), "nothing ran past the first call: {out}");
+    assert!(err.contains("max_lock_refs=lots"), "{err}");
+
+    // Against the static library too, on the configuration.
+    let dir = scratch("guide_config");
+    let exe = build_c(&["tests/c/guide_config.c"], &dir.join("guide_config"), Link::Static);
+    let out = c_program(&exe).env_remove("D3DKMT_SIM_STRICT").env(config.0, config.1).output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("adapters 2 refs 8 busy 1 memory 67108864\n"));
 }
