@@ -8,8 +8,10 @@
 
 /// One entry point of the simulator, Rust and C alike.
 ///
-/// The first ten are the `SIMKMT_CALL_*` entry points a C program can aim a
-/// fault at; from Rust a fault may aim at any of them.
+/// Fourteen have a `SIMKMT_CALL_*` number a C program can aim a fault at:
+/// the first ten, `EnumAdapters`, `QueryAdapterInfo`, `CreateContext` and
+/// `DestroyContext`. From Rust a fault may aim at any of them but `Query`
+/// and `InjectFault`.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CallId {

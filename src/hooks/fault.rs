@@ -15,7 +15,7 @@ use crate::status::NtStatus;
 use crate::sync::Mutex;
 
 /// The entry point a fault targets: any [`CallId`]. A C program can aim at
-/// the ten `SIMKMT_CALL_*` ones.
+/// the fourteen `SIMKMT_CALL_*` ones.
 pub type FaultCall = CallId;
 
 /// What a fault does when it fires.

@@ -9,7 +9,7 @@ use crate::call::CallId;
 use crate::error::Error;
 use crate::pause::{self, Point};
 use crate::status::NtStatus;
-use crate::{status_of, AdapterHandle, FaultAction};
+use crate::{status_of, AdapterHandle, AllocationHandle, FaultAction};
 use crate::{AllocationDesc, DeviceHandle, ExecutionState, Fault, LockFlags, Pages, SimConfig};
 
 fn setup(sim: &Simulator) -> (AdapterHandle, DeviceHandle, AllocationHandle) {
