@@ -173,6 +173,11 @@ for link in shared static; do
     checks kmt-$link
     build driver_model-$link $link tests/c/driver_model.c
     checks driver_model-$link
+    # The guide's recipes that need no environment (docs/guide.md).
+    for recipe in lock2_statuses device_loss reset; do
+        build guide_$recipe-$link $link tests/c/guide_$recipe.c
+        checks guide_$recipe-$link
+    done
 done
 build libdxgtest_sequence-shared shared tests/c/libdxgtest_sequence.c
 checks libdxgtest_sequence-shared 1 "d3dkmt-sim simulated adapter"
