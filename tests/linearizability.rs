@@ -147,18 +147,9 @@ fn linearizable(calls: &[Call]) -> bool {
     search(calls, 0, &Model::default(), &mut HashSet::new())
 }
 
-/// A small deterministic generator (xorshift), so a round is named by its
-/// seed.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
+#[path = "support/rng.rs"]
+mod rng;
+use rng::Rng;
 
 fn random_op(rng: &mut Rng) -> Op {
     let x = rng.below(2) as usize;

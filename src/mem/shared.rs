@@ -18,12 +18,16 @@ use core::sync::atomic::{AtomicU8, AtomicUsize};
 
 const WORD: usize = core::mem::size_of::<usize>();
 
-/// The bytes before `ptr` is word-aligned (at most `len`), the whole words
-/// after them, and the bytes left.
-fn split(ptr: *const u8, len: usize) -> (usize, usize, usize) {
+/// The bytes before `ptr` is word-aligned (at most `len`), and the whole
+/// words after them ([`ends`] gives the bytes left at both ends).
+fn split(ptr: *const u8, len: usize) -> (usize, usize) {
     let head = ptr.align_offset(WORD).min(len);
-    let words = (len - head) / WORD;
-    (head, words, len - head - words * WORD)
+    (head, (len - head) / WORD)
+}
+
+/// The byte offsets outside the whole words: the head and the tail.
+fn ends(head: usize, words: usize, len: usize) -> impl Iterator<Item = usize> {
+    (0..head).chain(head + words * WORD..len)
 }
 
 /// Copies `dst.len()` bytes from `src` into `dst`.
@@ -33,13 +37,11 @@ fn split(ptr: *const u8, len: usize) -> (usize, usize, usize) {
 /// `src..src + dst.len()` is valid for reads for the whole call, and
 /// every concurrent access to it is atomic or outside Rust.
 pub(crate) unsafe fn read(src: *const u8, dst: &mut [u8]) {
-    let (head, words, _) = split(src, dst.len());
-    for (i, out) in dst.iter_mut().enumerate() {
-        if i < head || i >= head + words * WORD {
-            // SAFETY: `src + i` is inside the readable range (caller), and
-            // `AtomicU8` has the alignment and size of `u8`.
-            *out = unsafe { AtomicU8::from_ptr(src.add(i).cast_mut()) }.load(Relaxed);
-        }
+    let (head, words) = split(src, dst.len());
+    for i in ends(head, words, dst.len()) {
+        // SAFETY: `src + i` is inside the readable range (caller), and
+        // `AtomicU8` has the alignment and size of `u8`.
+        dst[i] = unsafe { AtomicU8::from_ptr(src.add(i).cast_mut()) }.load(Relaxed);
     }
     for w in 0..words {
         let at = head + w * WORD;
@@ -58,12 +60,10 @@ pub(crate) unsafe fn read(src: *const u8, dst: &mut [u8]) {
 /// overlap `src`, and every concurrent access to it is atomic or outside
 /// Rust.
 pub(crate) unsafe fn write(dst: *mut u8, src: &[u8]) {
-    let (head, words, _) = split(dst, src.len());
-    for (i, &byte) in src.iter().enumerate() {
-        if i < head || i >= head + words * WORD {
-            // SAFETY: as in `read`, for writes.
-            unsafe { AtomicU8::from_ptr(dst.add(i)) }.store(byte, Relaxed);
-        }
+    let (head, words) = split(dst, src.len());
+    for i in ends(head, words, src.len()) {
+        // SAFETY: as in `read`, for writes.
+        unsafe { AtomicU8::from_ptr(dst.add(i)) }.store(src[i], Relaxed);
     }
     for w in 0..words {
         let at = head + w * WORD;
@@ -80,9 +80,9 @@ pub(crate) unsafe fn write(dst: *mut u8, src: &[u8]) {
 ///
 /// As [`write`] for `len` bytes.
 pub(crate) unsafe fn fill(dst: *mut u8, byte: u8, len: usize) {
-    let (head, words, _) = split(dst, len);
+    let (head, words) = split(dst, len);
     let word = usize::from_ne_bytes([byte; WORD]);
-    for i in (0..head).chain(head + words * WORD..len) {
+    for i in ends(head, words, len) {
         // SAFETY: as in `write`.
         unsafe { AtomicU8::from_ptr(dst.add(i)) }.store(byte, Relaxed);
     }
