@@ -34,7 +34,7 @@ pub(crate) struct Deadline(Instant);
 
 impl Deadline {
     /// The instant, for the primitives in `sync`.
-    #[cfg_attr(loom, allow(dead_code))]
+    #[cfg_attr(any(loom, shuttle), allow(dead_code))]
     pub(crate) fn instant(self) -> Instant {
         self.0
     }

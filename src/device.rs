@@ -339,9 +339,9 @@ impl<'e> LiveDevice<'e> {
     }
 }
 
-#[cfg(not(loom))]
+#[cfg(not(any(loom, shuttle)))]
 type Pool = Slots<DeviceObject, 6, 1024>;
-#[cfg(loom)]
+#[cfg(any(loom, shuttle))]
 type Pool = Slots<DeviceObject, 1, 4>;
 
 /// Live devices one simulator holds at most.

@@ -302,7 +302,7 @@ mod tests {
     /// Every failure status survives the trip through its kind, so an
     /// injected status reaches a C caller unchanged.
     #[test]
-    #[cfg(not(loom))]
+    #[cfg(not(any(loom, shuttle)))]
     fn from_status_keeps_every_failure_status() {
         let named = [
             NtStatus::UNSUCCESSFUL,

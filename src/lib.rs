@@ -87,7 +87,7 @@ mod stores;
 mod sync;
 mod work;
 // The faces.
-#[cfg(all(feature = "c-abi", not(loom)))]
+#[cfg(all(feature = "c-abi", not(any(loom, shuttle))))]
 pub mod ffi;
 mod guard;
 pub mod prelude;

@@ -9,16 +9,25 @@
 //! alone. Atomics deref to the wrapped atomic: `std` and loom spell their
 //! methods the same way.
 //!
-//! Under loom there is no time: a timed lock or wait never times out (loom
-//! explores the interleavings instead), so loom models must not rely on a
-//! timeout to make progress.
+//! `cfg(shuttle)` swaps them for the `shuttle` crate's instead: its
+//! randomized and PCT schedulers run models too big for loom to exhaust
+//! (`tests/shuttle.rs`). Both are *model builds*: the rest of the crate
+//! tests `cfg(any(loom, shuttle))` where model checkers need something else
+//! (atomics that are not plain memory, smaller tables, no C ABI).
+//!
+//! In a model build there is no time: a timed lock or wait never times out
+//! (the checker explores the interleavings instead), so models must not
+//! rely on a timeout to make progress.
 #![allow(clippy::disallowed_types)]
 
 use core::ops::{Deref, DerefMut};
 
 use crate::clock::Deadline;
 
-#[cfg(not(loom))]
+#[cfg(all(loom, shuttle))]
+compile_error!("--cfg loom and --cfg shuttle select two model checkers: give one");
+
+#[cfg(not(any(loom, shuttle)))]
 use parking_lot as imp;
 
 #[cfg(loom)]
@@ -26,19 +35,28 @@ mod imp {
     pub(super) use loom::sync::{Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 }
 
-#[cfg(not(loom))]
+#[cfg(shuttle)]
+mod imp {
+    pub(super) use shuttle::sync::{Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+}
+
+#[cfg(not(any(loom, shuttle)))]
 pub(crate) use std::sync::atomic::{fence, Ordering};
-#[cfg(all(not(loom), feature = "c-abi"))]
+#[cfg(all(not(any(loom, shuttle)), feature = "c-abi"))]
 pub(crate) use std::sync::OnceLock;
 
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{fence, Ordering};
+#[cfg(shuttle)]
+pub(crate) use shuttle::sync::atomic::{fence, Ordering};
 
-#[cfg(not(loom))]
+#[cfg(not(any(loom, shuttle)))]
 use std::sync::atomic as atomic_imp;
 
 #[cfg(loom)]
 use loom::sync::atomic as atomic_imp;
+#[cfg(shuttle)]
+use shuttle::sync::atomic as atomic_imp;
 
 macro_rules! atomic {
     ($(#[$doc:meta])* $name:ident<$($g:ident),*> => $inner:ident, $arg:ty) => {
@@ -48,13 +66,13 @@ macro_rules! atomic {
         pub(crate) struct $name<$($g),*>(atomic_imp::$inner<$($g),*>);
 
         impl<$($g),*> $name<$($g),*> {
-            #[cfg(not(loom))]
+            #[cfg(not(any(loom, shuttle)))]
             #[allow(dead_code)]
             pub(crate) const fn new(value: $arg) -> Self {
                 $name(atomic_imp::$inner::new(value))
             }
 
-            #[cfg(loom)]
+            #[cfg(any(loom, shuttle))]
             #[allow(dead_code)]
             pub(crate) fn new(value: $arg) -> Self {
                 $name(atomic_imp::$inner::new(value))
@@ -92,21 +110,21 @@ pub(crate) struct Mutex<T>(imp::Mutex<T>);
 #[must_use = "dropping the guard releases the mutex at once"]
 #[clippy::has_significant_drop]
 pub(crate) struct MutexGuard<'a, T> {
-    // An `Option` only under loom, whose condition variable takes the guard
-    // by value; it is `Some` whenever user code can see the guard.
-    #[cfg(not(loom))]
+    // An `Option` only in model builds, whose condition variables take the
+    // guard by value; it is `Some` whenever user code can see the guard.
+    #[cfg(not(any(loom, shuttle)))]
     inner: imp::MutexGuard<'a, T>,
-    #[cfg(loom)]
+    #[cfg(any(loom, shuttle))]
     inner: Option<imp::MutexGuard<'a, T>>,
 }
 
 impl<T> Mutex<T> {
-    #[cfg(not(loom))]
+    #[cfg(not(any(loom, shuttle)))]
     pub(crate) const fn new(value: T) -> Self {
         Mutex(imp::Mutex::new(value))
     }
 
-    #[cfg(loom)]
+    #[cfg(any(loom, shuttle))]
     pub(crate) fn new(value: T) -> Self {
         Mutex(imp::Mutex::new(value))
     }
@@ -114,25 +132,25 @@ impl<T> Mutex<T> {
     /// Blocks until the mutex is free and takes it.
     #[inline]
     pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
-        #[cfg(not(loom))]
+        #[cfg(not(any(loom, shuttle)))]
         return MutexGuard { inner: self.0.lock() };
-        #[cfg(loom)]
+        #[cfg(any(loom, shuttle))]
         return MutexGuard { inner: Some(self.0.lock().unwrap_or_else(|e| e.into_inner())) };
     }
 
     /// Takes the mutex if it is free right now.
     pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
-        #[cfg(not(loom))]
+        #[cfg(not(any(loom, shuttle)))]
         return self.0.try_lock().map(|inner| MutexGuard { inner });
-        #[cfg(loom)]
+        #[cfg(any(loom, shuttle))]
         return self.0.try_lock().ok().map(|g| MutexGuard { inner: Some(g) });
     }
 
     /// Takes the mutex, waiting at most until `deadline`.
     pub(crate) fn lock_until(&self, deadline: Deadline) -> Option<MutexGuard<'_, T>> {
-        #[cfg(not(loom))]
+        #[cfg(not(any(loom, shuttle)))]
         return self.0.try_lock_until(deadline.instant()).map(|inner| MutexGuard { inner });
-        #[cfg(loom)]
+        #[cfg(any(loom, shuttle))]
         {
             let _ = deadline;
             Some(self.lock())
@@ -144,9 +162,9 @@ impl<T> Deref for MutexGuard<'_, T> {
     type Target = T;
     #[inline(always)]
     fn deref(&self) -> &T {
-        #[cfg(not(loom))]
+        #[cfg(not(any(loom, shuttle)))]
         return &self.inner;
-        #[cfg(loom)]
+        #[cfg(any(loom, shuttle))]
         return self.inner.as_ref().expect("guard present");
     }
 }
@@ -154,9 +172,9 @@ impl<T> Deref for MutexGuard<'_, T> {
 impl<T> DerefMut for MutexGuard<'_, T> {
     #[inline(always)]
     fn deref_mut(&mut self) -> &mut T {
-        #[cfg(not(loom))]
+        #[cfg(not(any(loom, shuttle)))]
         return &mut self.inner;
-        #[cfg(loom)]
+        #[cfg(any(loom, shuttle))]
         return self.inner.as_mut().expect("guard present");
     }
 }
@@ -177,9 +195,9 @@ impl Condvar {
     /// until `deadline`, and takes the mutex again. True when it woke
     /// because the deadline passed.
     pub(crate) fn wait_until<T>(&self, guard: &mut MutexGuard<'_, T>, deadline: Deadline) -> bool {
-        #[cfg(not(loom))]
+        #[cfg(not(any(loom, shuttle)))]
         return self.0.wait_until(&mut guard.inner, deadline.instant()).timed_out();
-        #[cfg(loom)]
+        #[cfg(any(loom, shuttle))]
         {
             let _ = deadline;
             let inner = guard.inner.take().expect("guard present");
@@ -206,13 +224,13 @@ pub(crate) struct ReadGuard<'a, T>(imp::RwLockReadGuard<'a, T>);
 pub(crate) struct WriteGuard<'a, T>(imp::RwLockWriteGuard<'a, T>);
 
 impl<T> RwLock<T> {
-    #[cfg(not(loom))]
+    #[cfg(not(any(loom, shuttle)))]
     #[allow(dead_code)]
     pub(crate) const fn new(value: T) -> Self {
         RwLock(imp::RwLock::new(value))
     }
 
-    #[cfg(loom)]
+    #[cfg(any(loom, shuttle))]
     #[allow(dead_code)]
     pub(crate) fn new(value: T) -> Self {
         RwLock(imp::RwLock::new(value))
@@ -220,17 +238,17 @@ impl<T> RwLock<T> {
 
     /// Blocks until no writer holds or waits for the lock, then shares it.
     pub(crate) fn read(&self) -> ReadGuard<'_, T> {
-        #[cfg(not(loom))]
+        #[cfg(not(any(loom, shuttle)))]
         return ReadGuard(self.0.read());
-        #[cfg(loom)]
+        #[cfg(any(loom, shuttle))]
         return ReadGuard(self.0.read().unwrap_or_else(|e| e.into_inner()));
     }
 
     /// Blocks until nobody holds the lock, then holds it alone.
     pub(crate) fn write(&self) -> WriteGuard<'_, T> {
-        #[cfg(not(loom))]
+        #[cfg(not(any(loom, shuttle)))]
         return WriteGuard(self.0.write());
-        #[cfg(loom)]
+        #[cfg(any(loom, shuttle))]
         return WriteGuard(self.0.write().unwrap_or_else(|e| e.into_inner()));
     }
 }
@@ -249,7 +267,7 @@ impl<T> Deref for WriteGuard<'_, T> {
     }
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(any(loom, shuttle))))]
 mod tests {
     use super::*;
     use crate::clock::Clock;

@@ -36,7 +36,7 @@ pub(crate) enum Standard {
     Missing,
     /// A standard allocation type the simulator does not model (only the C
     /// skin can name one).
-    #[cfg_attr(not(all(feature = "c-abi", not(loom))), allow(dead_code))]
+    #[cfg_attr(not(all(feature = "c-abi", not(any(loom, shuttle)))), allow(dead_code))]
     OtherType,
 }
 

@@ -26,14 +26,14 @@ use crate::sync::Mutex;
 /// Creations a retired value waits before it is handed out again.
 pub(crate) const QUARANTINE: u64 = 4096;
 
-#[cfg(not(loom))]
+#[cfg(not(any(loom, shuttle)))]
 type Storage<T> = Slots<T, 8, { 1 << 16 }>;
 // The full-size table holds every `n`: `Table::get` takes its fast lookup.
-#[cfg(not(loom))]
+#[cfg(not(any(loom, shuttle)))]
 const _: () = assert!(Storage::<u8>::CAPACITY as u64 == MAX_INDEX as u64 + 1);
 // A loom model holds a handful of objects: a small table keeps its
 // construction cheap.
-#[cfg(loom)]
+#[cfg(any(loom, shuttle))]
 type Storage<T> = Slots<T, 2, 16>;
 
 /// The slots handles name and the sequence that issues them.
@@ -165,7 +165,7 @@ impl<T: Default> Table<T> {
     }
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(any(loom, shuttle))))]
 mod tests {
     use super::*;
     use crate::handle::handle_of;

@@ -329,7 +329,7 @@ impl SystemMemory {
     /// # Safety
     ///
     /// As [`SystemMemory::new`], for the size the allocation will have.
-    #[cfg_attr(not(all(feature = "c-abi", not(loom))), allow(dead_code))]
+    #[cfg_attr(not(all(feature = "c-abi", not(any(loom, shuttle)))), allow(dead_code))]
     pub(crate) unsafe fn sized_by_allocation(ptr: *mut u8) -> Self {
         SystemMemory { addr: ptr as usize, len: usize::MAX }
     }

@@ -43,7 +43,7 @@ impl<T: Default, const CHUNK_BITS: u32, const TOP: usize> Slots<T, CHUNK_BITS, T
         Some(Slots { dir: Self::new_dir()?, grow: Mutex::new(()) })
     }
 
-    #[cfg(not(loom))]
+    #[cfg(not(any(loom, shuttle)))]
     fn new_dir() -> Option<NonNull<[AtomicPtr<T>; TOP]>> {
         let layout = std::alloc::Layout::new::<[AtomicPtr<T>; TOP]>();
         // SAFETY: the layout is not zero-sized (TOP >= 1 pointers). A null
@@ -53,7 +53,7 @@ impl<T: Default, const CHUNK_BITS: u32, const TOP: usize> Slots<T, CHUNK_BITS, T
         NonNull::new(dir.cast())
     }
 
-    #[cfg(loom)]
+    #[cfg(any(loom, shuttle))]
     fn new_dir() -> Option<NonNull<[AtomicPtr<T>; TOP]>> {
         // loom's atomics are not plain memory: build each entry.
         let dir: Box<[AtomicPtr<T>; TOP]> = Box::new(core::array::from_fn(|_| AtomicPtr::new(null_mut())));
@@ -138,19 +138,19 @@ impl<T, const CHUNK_BITS: u32, const TOP: usize> Drop for Slots<T, CHUNK_BITS, T
                 entry.store(null_mut(), Ordering::Relaxed);
             }
         }
-        #[cfg(not(loom))]
+        #[cfg(not(any(loom, shuttle)))]
         // SAFETY: allocated in `new_dir` with this layout; its entries are
         // plain pointers with nothing to drop.
         unsafe {
             std::alloc::dealloc(self.dir.as_ptr().cast(), std::alloc::Layout::new::<[AtomicPtr<T>; TOP]>())
         };
-        #[cfg(loom)]
+        #[cfg(any(loom, shuttle))]
         // SAFETY: allocated in `new_dir` by `Box::leak`, released once.
         drop(unsafe { Box::from_raw(self.dir.as_ptr()) });
     }
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(any(loom, shuttle))))]
 mod tests {
     use super::*;
     use crate::sync::AtomicU32;

@@ -98,7 +98,7 @@ impl Simulator {
     }
 
     /// The engine, for the C skin.
-    #[cfg_attr(not(all(feature = "c-abi", not(loom))), allow(dead_code))]
+    #[cfg_attr(not(all(feature = "c-abi", not(any(loom, shuttle)))), allow(dead_code))]
     pub(crate) fn engine(&self) -> &Engine {
         &self.engine
     }

@@ -64,7 +64,7 @@ pub(crate) struct Meta {
     len: AtomicUsize,
 }
 
-#[cfg(not(loom))]
+#[cfg(not(any(loom, shuttle)))]
 const _: () = assert!(core::mem::size_of::<Slot>() == 128);
 
 impl Slot {
@@ -301,7 +301,7 @@ impl Slot {
     }
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(any(loom, shuttle))))]
 mod tests {
     use super::*;
 

@@ -36,7 +36,7 @@ const IDENTITY: u64 = LIVE.mask() | KIND.mask() | GEN.mask();
 
 impl Word {
     /// The word of an empty slot (never used).
-    #[cfg(all(test, not(loom)))]
+    #[cfg(all(test, not(any(loom, shuttle))))]
     pub(crate) const EMPTY: Word = Word(0);
 
     /// The word of a new object of `kind` with generation `gen`.
