@@ -19,7 +19,7 @@ impl View<'_> {
     /// never reads the bytes, so the race can only decide which value lands.
     pub(crate) fn lose_content(&self) {
         let page = os::page_size();
-        os::written_pages(self.region, self.base, self.len, &mut |first, count| {
+        os::written_pages(self.region, self.base as usize, self.len, &mut |first, count| {
             let offset = first * page;
             let bytes = (count * page).min(self.len.saturating_sub(offset));
             if bytes > 0 {

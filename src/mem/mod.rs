@@ -45,7 +45,7 @@ pub(crate) enum Backing {
     /// which may be less than the page-rounded allocation).
     Caller {
         /// Start of the caller's memory.
-        base: usize,
+        base: *mut u8,
         /// Bytes of caller memory the simulator may touch.
         len: usize,
     },
@@ -57,11 +57,11 @@ impl Backing {
         Ok(Backing::Mapped(Region::new(len)?))
     }
 
-    /// The address a lock hands out for this memory (0 once gone).
-    pub(crate) fn base(&self) -> usize {
+    /// The address a lock hands out for this memory (null once gone).
+    pub(crate) fn base(&self) -> *mut u8 {
         match self {
-            Backing::Gone => 0,
-            Backing::Mapped(region) => region.as_ptr() as usize,
+            Backing::Gone => core::ptr::null_mut(),
+            Backing::Mapped(region) => region.as_ptr(),
             Backing::Caller { base, .. } => *base,
         }
     }
@@ -71,12 +71,20 @@ impl Backing {
     pub(crate) fn view(&self) -> Option<View<'_>> {
         let (base, len, region) = match self {
             Backing::Gone => return None,
-            Backing::Mapped(region) => (region.as_ptr() as usize, region.len(), Some(region)),
+            Backing::Mapped(region) => (region.as_ptr(), region.len(), Some(region)),
             Backing::Caller { base, len } => (*base, *len, None),
         };
         Some(View { base, len, region })
     }
 }
+
+// SAFETY: a Backing is the owner of its memory (a Region, itself Send and
+// Sync) or the description of caller memory that `SystemMemory::new`'s
+// contract keeps valid for any thread; every access to the bytes goes
+// through `View` and `shared`'s atomic accesses, so sharing it races nothing.
+unsafe impl Send for Backing {}
+// SAFETY: as for Send.
+unsafe impl Sync for Backing {}
 
 impl std::fmt::Debug for Backing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -90,7 +98,7 @@ impl std::fmt::Debug for Backing {
 
 /// A live allocation's memory, valid while the borrowed [`Backing`] is.
 pub(crate) struct View<'a> {
-    base: usize,
+    base: *mut u8,
     len: usize,
     /// The simulator's own region, `None` for caller memory.
     region: Option<&'a Region>,
@@ -98,7 +106,7 @@ pub(crate) struct View<'a> {
 
 impl View<'_> {
     fn ptr(&self) -> *mut u8 {
-        self.base as *mut u8
+        self.base
     }
 
     /// Copies `buf.len()` bytes at `offset` into `buf`; `false` if out of range.
@@ -162,13 +170,21 @@ impl View<'_> {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Mapping {
-    addr: usize,
+    addr: *mut u8,
     len: usize,
 }
 
+// SAFETY: a Mapping is an address and a length, as a C caller's pData is:
+// it owns nothing and dereferences nothing itself (safe code reaches the
+// bytes only through a LockGuard), so moving or sharing it between threads
+// is as sound as sharing the integer it once was.
+unsafe impl Send for Mapping {}
+// SAFETY: as for Send.
+unsafe impl Sync for Mapping {}
+
 impl Mapping {
     #[inline(always)]
-    pub(crate) const fn new(addr: usize, len: usize) -> Self {
+    pub(crate) const fn new(addr: *mut u8, len: usize) -> Self {
         Mapping { addr, len }
     }
     /// The address (`pData`).
@@ -184,7 +200,7 @@ impl Mapping {
     /// # Ok::<(), d3dkmt_sim::Error>(())
     /// ```
     pub const fn as_ptr(&self) -> *mut u8 {
-        self.addr as *mut u8
+        self.addr
     }
     /// The bytes from [`Mapping::as_ptr`] to the end of the allocation.
     ///
@@ -252,9 +268,16 @@ pub(crate) fn is_aligned(ptr: *const u8, align: usize) -> bool {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SystemMemory {
-    addr: usize,
+    addr: *mut u8,
     len: usize,
 }
+
+// SAFETY: a description of caller memory (an address and a length); it
+// touches nothing itself, and `SystemMemory::new`'s contract makes the
+// memory valid for whichever thread the allocation over it is used from.
+unsafe impl Send for SystemMemory {}
+// SAFETY: as for Send.
+unsafe impl Sync for SystemMemory {}
 
 impl SystemMemory {
     /// Describes `len` bytes at `ptr`.
@@ -279,7 +302,7 @@ impl SystemMemory {
     /// creation). The allocation is page-rounded, so a lock's [`Mapping`]
     /// may extend past `len`: those bytes are not backed by this memory.
     pub unsafe fn new(ptr: *mut u8, len: usize) -> Self {
-        SystemMemory { addr: ptr as usize, len }
+        SystemMemory { addr: ptr, len }
     }
 
     /// The start address.
@@ -292,7 +315,7 @@ impl SystemMemory {
     /// assert_eq!(memory.as_ptr(), buf.as_mut_ptr());
     /// ```
     pub fn as_ptr(&self) -> *mut u8 {
-        self.addr as *mut u8
+        self.addr
     }
 
     /// The length in bytes.
@@ -331,7 +354,7 @@ impl SystemMemory {
     /// As [`SystemMemory::new`], for the size the allocation will have.
     #[cfg_attr(not(all(feature = "c-abi", not(any(loom, shuttle)))), allow(dead_code))]
     pub(crate) unsafe fn sized_by_allocation(ptr: *mut u8) -> Self {
-        SystemMemory { addr: ptr as usize, len: usize::MAX }
+        SystemMemory { addr: ptr, len: usize::MAX }
     }
 
     /// The same memory, no longer than `len` bytes.
@@ -367,6 +390,6 @@ mod tests {
     #[test]
     fn a_gone_backing_has_no_view() {
         assert!(Backing::Gone.view().is_none());
-        assert_eq!(Backing::Gone.base(), 0);
+        assert!(Backing::Gone.base().is_null());
     }
 }

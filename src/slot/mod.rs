@@ -21,7 +21,7 @@ use crate::handle::layout::{BUSY, COUNT, FROZEN, GEN, KIND, REASON, REMOVED};
 use crate::handle::table::Table;
 use crate::handle::HandleKind;
 use crate::mem::{Backing, Mapping};
-use crate::sync::{fence, AtomicU32, AtomicU64, AtomicUsize, Mutex, MutexGuard, Ordering::*};
+use crate::sync::{fence, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Mutex, MutexGuard, Ordering::*};
 
 pub(crate) use self::word::{check_lock, check_unlock, unlockable, LockCheck, LockMask, UnlockCheck, Word};
 
@@ -60,7 +60,7 @@ pub(crate) struct Meta {
     /// Allocations: size in pages.
     pages: AtomicU32,
     /// Allocations: what a lock maps (base address and length in bytes).
-    base: AtomicUsize,
+    base: AtomicPtr<u8>,
     len: AtomicUsize,
 }
 
@@ -168,7 +168,7 @@ impl Slot {
         let word = Word(self.word.fetch_and(GEN.mask() | KIND.mask(), AcqRel));
         let memory = core::mem::take(&mut *self.memory.lock());
         self.meta.expected.store(0, Release);
-        self.meta.base.store(0, Relaxed);
+        self.meta.base.store(core::ptr::null_mut(), Relaxed);
         self.meta.len.store(0, Relaxed);
         (word, memory)
     }
@@ -305,10 +305,15 @@ impl Slot {
 mod tests {
     use super::*;
 
+    /// An address no test dereferences: caller memory only described.
+    fn fake_base() -> *mut u8 {
+        core::ptr::null_mut::<u8>().wrapping_add(4096)
+    }
+
     #[test]
     fn a_reused_slot_never_repeats_a_word() {
         let slot = Slot::default();
-        let memory = || Backing::Caller { base: 4096, len: 4096 };
+        let memory = || Backing::Caller { base: fake_base(), len: 4096 };
         let g1 = slot.revive_allocation(0x4000_0040, memory(), 4096, 1, true);
         let first = slot.word();
         assert!(first.is_object(HandleKind::Allocation, g1));
@@ -323,7 +328,7 @@ mod tests {
     #[test]
     fn lock_unlock_freeze_and_removal_transitions() {
         let slot = Slot::default();
-        let gen = slot.revive_allocation(0x4000_0040, Backing::Caller { base: 4096, len: 4096 }, 4096, 1, true);
+        let gen = slot.revive_allocation(0x4000_0040, Backing::Caller { base: fake_base(), len: 4096 }, 4096, 1, true);
         let w0 = slot.word();
         slot.try_lock(w0).unwrap();
         assert_eq!(slot.word().count(), 1);
