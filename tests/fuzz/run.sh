@@ -14,7 +14,7 @@ shift || true
 targets=("$@")
 ((${#targets[@]})) || targets=(config model c_abi)
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
-cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked
+cargo +nightly fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 for t in "${targets[@]}"; do
     growth=tests/fuzz/corpus-growth/$t
     mkdir -p "$growth" "tests/fuzz/corpus/$t"
