@@ -15,56 +15,25 @@
 //! device).
 //!
 //! The parts: `ops` (the operations and their strategies), `reference` (the
-//! naive model), `harness` (runs each operation on both and compares).
+//! naive model), `harness` (runs each operation on both and compares),
+//! `common` (the constants they share). The fuzz target `model`
+//! (tests/fuzz/fuzz_targets/model.rs) includes the same four files and
+//! feeds them operations decoded from fuzz input.
 
 use d3dkmt_sim::{
-    status_of, AdapterHandle, AllocationDesc, AllocationHandle, BusyPolicy, DeviceHandle, LockFlags, NtStatus, Pages,
+    status_of, AdapterHandle, AllocationDesc, AllocationHandle, BusyPolicy, DeviceHandle, LockFlags, Pages,
     SimConfig, Simulator,
 };
 use proptest::prelude::*;
 
+mod common;
 mod harness;
 mod ops;
 mod reference;
 
+use common::*;
 use harness::{ah, dh, run};
 use ops::{op, params, setup};
-
-const OK: NtStatus = NtStatus::SUCCESS;
-const IP: NtStatus = NtStatus::INVALID_PARAMETER;
-const DR: NtStatus = NtStatus::DEVICE_REMOVED;
-const BUSY: NtStatus = NtStatus::GRAPHICS_ALLOCATION_BUSY;
-const TMR: NtStatus = NtStatus::GRAPHICS_TOO_MANY_REFERENCES;
-const NVM: NtStatus = NtStatus::GRAPHICS_NO_VIDEO_MEMORY;
-
-/// docs/contract.md §6 rule 1: the legacy lock's reserved flag bits.
-const RESERVED_LOCK_BITS: u32 = 0xFFFF_F800;
-const FLAG_READ_ONLY: u32 = 0x1;
-const FLAG_WRITE_ONLY: u32 = 0x2;
-const FLAG_DONOT_WAIT: u32 = 0x4;
-const FLAG_IGNORE_SYNC: u32 = 0x8;
-const FLAG_LOCK_ENTIRE: u32 = 0x10;
-
-/// The byte of each page that the test writes and probes.
-const PROBE: u64 = 17;
-const LOST: u8 = 0xDD;
-
-/// Handles that (with 2 adapters and a few dozen objects) are never issued:
-/// the last two values of the sequence (n = 2^24 - 1 and 2^24 - 2). Used
-/// when a pick has nothing to pick.
-const NEVER_ALLOCATION: u32 = 0x7FFF_FFC0;
-const NEVER_DEVICE: u32 = 0x7FFF_FF80;
-
-/// Random bits made into a value with the local-handle shape
-/// (`0x40000000 | n << 6`, n >= 1), so the typed API accepts it. It may
-/// name nothing, an object of another kind, or (rarely) a live object: the
-/// model keys its objects by raw value, so it predicts all three.
-fn shaped(bits: u32) -> u32 {
-    0x4000_0000 | (((bits >> 6) & 0xFF_FFFF).max(1) << 6)
-}
-
-/// The adapters of every simulator the model tests build.
-const ADAPTERS: usize = 2;
 
 // proptest keeps the seeds of failing cases (its default persistence,
 // `SourceParallel("proptest-regressions")`) in
