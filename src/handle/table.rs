@@ -191,6 +191,9 @@ mod tests {
     }
 
     #[test]
+    // Thousands of creations over the full-size table: each takes minutes
+    // under Miri, which the other table tests cover line for line.
+    #[cfg_attr(miri, ignore = "thousands of creations: minutes under Miri")]
     fn a_retired_value_waits_for_4096_creations() {
         let t = table();
         let first = ns(t.issue(1))[0];
@@ -204,6 +207,9 @@ mod tests {
     }
 
     #[test]
+    // Thousands of creations over the full-size table: each takes minutes
+    // under Miri, which the other table tests cover line for line.
+    #[cfg_attr(miri, ignore = "thousands of creations: minutes under Miri")]
     fn retiring_many_at_once_does_not_shorten_the_wait() {
         let t = table();
         let all = ns(t.issue(5000));

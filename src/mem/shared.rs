@@ -34,8 +34,10 @@ fn ends(head: usize, words: usize, len: usize) -> impl Iterator<Item = usize> {
 ///
 /// # Safety
 ///
-/// `src..src + dst.len()` is valid for reads for the whole call, and
-/// every concurrent access to it is atomic or outside Rust.
+/// `src..src + dst.len()` is valid for reads *and writes* for the whole
+/// call (an atomic load through `AtomicU8::from_ptr` needs a pointer that
+/// may write, so `src` must not derive from a shared reference), and every
+/// concurrent access to it is atomic or outside Rust.
 pub(crate) unsafe fn read(src: *const u8, dst: &mut [u8]) {
     let (head, words) = split(src, dst.len());
     for i in ends(head, words, dst.len()) {
@@ -108,8 +110,10 @@ mod tests {
                 // SAFETY: `start + len <= 48 < 64`; nothing else touches `memory`.
                 unsafe { write(memory.as_mut_ptr().add(start), &data) };
                 let mut back = vec![0; len];
-                // SAFETY: as above.
-                unsafe { read(memory.as_ptr().add(start), &mut back) };
+                // SAFETY: as above; the pointer comes from `as_mut_ptr`, as
+                // `read` requires (Miri's Stacked Borrows rejects an atomic
+                // load through a pointer derived from `&memory`).
+                unsafe { read(memory.as_mut_ptr().add(start), &mut back) };
                 assert_eq!(back, data, "start {start}, len {len}");
                 assert!(memory[..start].iter().chain(&memory[start + len..]).all(|&b| b == 0xEE));
                 // SAFETY: as above.

@@ -21,8 +21,8 @@
 //! feeds them operations decoded from fuzz input.
 
 use d3dkmt_sim::{
-    status_of, AdapterHandle, AllocationDesc, AllocationHandle, BusyPolicy, DeviceHandle, LockFlags, Pages,
-    SimConfig, Simulator,
+    status_of, AdapterHandle, AllocationDesc, AllocationHandle, BusyPolicy, DeviceHandle, LockFlags, Pages, SimConfig,
+    Simulator,
 };
 use proptest::prelude::*;
 
